@@ -1,0 +1,29 @@
+package dev.batcher;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A {@link BatchSink} for non-blocking clients: {@link #write} starts the write and returns a
+ * stage that completes when it has finished.
+ *
+ * <p>{@code write} is called on a batcher worker thread and must return promptly; the batcher
+ * keeps at most {@link BatcherBuilder#maxInFlightBatches(int) maxInFlightBatches} stages
+ * outstanding. A stage that completes with a {@link BatchResult} ends the items as that result
+ * says; a stage that completes exceptionally, or a {@code write} that throws, fails the whole
+ * batch. A stage that never completes is abandoned at the delivery timeout and its slot freed.
+ *
+ * @param <T> the item type
+ */
+@FunctionalInterface
+public interface AsyncBatchSink<T> {
+
+  /**
+   * Starts writing the batch.
+   *
+   * @param batch the items, in acceptance order; never empty; unmodifiable, and valid until the
+   *     returned stage completes
+   * @return a stage completing with the outcome
+   */
+  CompletionStage<BatchResult> write(List<T> batch);
+}

@@ -1,0 +1,22 @@
+package dev.batcher;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What happened in one sink call, reported to {@link BatcherListener#onBatch} after it finished.
+ *
+ * @param cause why the batch was sent
+ * @param size how many items it held
+ * @param weight their total weight (0 without a weigher)
+ * @param succeeded how many of them the sink wrote
+ * @param failed how many of them failed (retryably or permanently), including by a thrown exception
+ * @param sinkNanos how long the sink call took, in nanoseconds
+ */
+public record BatchEvent(
+    FlushCause cause, int size, long weight, int succeeded, int failed, long sinkNanos) {
+
+  /** Checks the components. */
+  public BatchEvent {
+    requireNonNull(cause, "cause");
+  }
+}

@@ -1,0 +1,127 @@
+package dev.batcher;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Accepts items from any number of threads, holds them in a bounded queue, and hands them to a
+ * {@link BatchSink} in batches: when a batch is full, when its oldest item has waited {@code
+ * maxDelay}, or at once when the sink is free and {@code maxDelay} is zero.
+ *
+ * <pre>{@code
+ * try (Batcher<Like> likes = Batcher.builder(likeSink)
+ *     .name("likes")
+ *     .maxBatchSize(500)
+ *     .maxDelay(Duration.ofMillis(5))
+ *     .build()) {
+ *   likes.submit(new Like(postId, userId));   // fast: enqueues and returns a future
+ * }                                           // close() writes everything accepted
+ * }</pre>
+ *
+ * <h2>Promises</h2>
+ * <ul>
+ *   <li>Thread-safe: every method may be called from any thread, including virtual threads, which
+ *       a producer waiting for room does not pin.
+ *   <li>Bounded: at most {@code queueCapacity} items (and {@code queueCapacityWeight} weight) are
+ *       accepted and unfinished at once; the {@link OverflowPolicy} says what happens beyond.
+ *   <li>Exactly once: the future of every accepted item completes exactly once, normally when the
+ *       sink wrote it, exceptionally with a {@link BatcherException} that says why not, and always
+ *       within {@code deliveryTimeout}.
+ *   <li>Ordered: with {@code maxInFlightBatches} 1 (the default), items reach the sink in the order
+ *       they were accepted, across and within batches.
+ *   <li>Nulls: null items are refused with a {@link NullPointerException}.
+ * </ul>
+ *
+ * <p>Cancelling a returned future does not withdraw its item.
+ *
+ * @param <T> the item type
+ */
+public interface Batcher<T> extends AutoCloseable {
+
+  /**
+   * Returns a builder for a batcher that writes to the blocking {@code sink}.
+   *
+   * @throws NullPointerException if {@code sink} is null
+   */
+  static <T> BatcherBuilder<T> builder(BatchSink<T> sink) {
+    return BatcherBuilder.forSink(sink);
+  }
+
+  /**
+   * Returns a builder for a batcher that writes to the non-blocking {@code sink}.
+   *
+   * @throws NullPointerException if {@code sink} is null
+   */
+  static <T> BatcherBuilder<T> asyncBuilder(AsyncBatchSink<T> sink) {
+    return BatcherBuilder.forAsyncSink(sink);
+  }
+
+  /**
+   * Returns a started batcher writing to {@code sink} with every option at its default.
+   *
+   * @throws NullPointerException if {@code sink} is null
+   */
+  static <T> Batcher<T> create(BatchSink<T> sink) {
+    return builder(sink).build();
+  }
+
+  /**
+   * Accepts {@code item} for writing, applying the {@link OverflowPolicy} when the queue is full.
+   *
+   * <p>The returned future completes normally once the sink wrote the item, or exceptionally with
+   * a {@link RejectedItemException} (refused now: full, closed, too heavy), a {@link
+   * DroppedItemException} (accepted, then evicted or timed out) or an {@link ItemWriteException}
+   * (the sink failed it). Under {@link OverflowPolicy#BLOCK} this call may wait for room.
+   *
+   * @throws NullPointerException if {@code item} is null
+   * @throws IllegalArgumentException if a weigher gives the item a negative weight, or a weight
+   *     above {@code maxBatchWeight} (the item is counted as refused, {@link RefusalReason#TOO_HEAVY})
+   */
+  CompletableFuture<Void> submit(T item);
+
+  /**
+   * Accepts {@code item} if there is room now, without blocking and without a future: the
+   * fire-and-forget path for items whose outcome is watched through the {@link BatcherListener}
+   * and {@link #metrics()}. Under {@link OverflowPolicy#DROP_OLDEST} it evicts as {@code submit}
+   * does; under the other policies a full queue refuses the item.
+   *
+   * @return true if the item was accepted, false if it was refused (and counted)
+   * @throws NullPointerException if {@code item} is null
+   * @throws IllegalArgumentException as for {@link #submit}
+   */
+  boolean offer(T item);
+
+  /**
+   * Sends everything waiting without lingering, and returns a future that completes once every
+   * item accepted before this call has finished (written, dropped or failed). It never completes
+   * exceptionally because of item failures; those are reported through each item's own future.
+   */
+  CompletableFuture<Void> flush();
+
+  /**
+   * Stops accepting items, writes everything accepted, and waits for it without a time limit;
+   * then stops the worker threads. Idempotent: later calls return once the first has finished.
+   * Items submitted after (or racing with) close are refused with {@link RefusalReason#CLOSED}.
+   *
+   * <p>A sink call that hangs is abandoned after {@code deliveryTimeout}, so this returns within
+   * about {@code deliveryTimeout} of the last accepted item's acceptance even then.
+   */
+  @Override
+  void close();
+
+  /**
+   * Like {@link #close()}, but waits at most {@code timeout}. Whatever has not finished by then
+   * fails with {@link DropReason#CLOSE_TIMEOUT} (items in a sink call that is still running may
+   * nevertheless be written), and the worker threads still inside the sink are interrupted.
+   *
+   * @return true if everything finished in time, false if items were dropped
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  boolean close(Duration timeout);
+
+  /** Returns a snapshot of the counters and gauges. Cheap enough to poll every second. */
+  BatcherMetrics metrics();
+
+  /** Returns the batcher's name, as used in thread names, logs and exception messages. */
+  String name();
+}

@@ -1,0 +1,417 @@
+package dev.batcher;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.batcher.internal.BatcherConfig;
+import dev.batcher.internal.DefaultBatcher;
+import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures and builds a {@link Batcher}. Obtain one from {@link Batcher#builder(BatchSink)} or
+ * {@link Batcher#asyncBuilder(AsyncBatchSink)}.
+ *
+ * <p>Each option may be set once: setting it again, or setting options that contradict each other,
+ * is an {@link IllegalStateException} (at the setter, or at {@link #build()} for combinations). A
+ * value out of range is an {@link IllegalArgumentException} naming the option and the value. A
+ * built batcher's settings never change. Not thread-safe; the batchers it builds are.
+ *
+ * @param <T> the item type
+ */
+public final class BatcherBuilder<T> {
+
+  /** Default {@link #maxBatchSize(int)}: {@value}. */
+  public static final int DEFAULT_MAX_BATCH_SIZE = 512;
+  /** Default {@link #queueCapacity(int)}: {@value}. */
+  public static final int DEFAULT_QUEUE_CAPACITY = 8_192;
+  /** Default {@link #maxDelay(Duration)} in milliseconds: {@value} (natural batching). */
+  public static final long DEFAULT_MAX_DELAY_MILLIS = 0;
+  /** Default {@link #jitter(double)}: {@value}. */
+  public static final double DEFAULT_JITTER = 0.1;
+  /** Default {@link #maxInFlightBatches(int)}: {@value}. */
+  public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 1;
+  /** Default {@link #deliveryTimeout(Duration)} in seconds: {@value}. */
+  public static final long DEFAULT_DELIVERY_TIMEOUT_SECONDS = 120;
+  /** Default {@link #blockTimeout(Duration)} in seconds: {@value}. */
+  public static final long DEFAULT_BLOCK_TIMEOUT_SECONDS = 10;
+  /** Default {@link #overflow(OverflowPolicy)}: {@link OverflowPolicy#BLOCK}. */
+  public static final OverflowPolicy DEFAULT_OVERFLOW = OverflowPolicy.BLOCK;
+
+  /** Durations longer than this are clamped: about 146 years, far beyond any real timeout. */
+  private static final long MAX_NANOS = Long.MAX_VALUE / 64;
+  private static final int UNSET_INT = -1;
+  private static final long UNSET_LONG = -1;
+  private static final AtomicInteger UNNAMED = new AtomicInteger();
+
+  private final @Nullable BatchSink<T> sink;
+  private final @Nullable AsyncBatchSink<T> asyncSink;
+
+  private int maxBatchSize = UNSET_INT;
+  private long maxBatchWeight = UNSET_LONG;
+  private long queueCapacityWeight = UNSET_LONG;
+  private @Nullable ToLongFunction<? super T> weigher;
+  private long maxDelayNanos = UNSET_LONG;
+  private double jitter = Double.NaN;
+  private int queueCapacity = UNSET_INT;
+  private @Nullable OverflowPolicy overflow;
+  private long blockTimeoutNanos = UNSET_LONG;
+  private int maxInFlightBatches = UNSET_INT;
+  private long deliveryTimeoutNanos = UNSET_LONG;
+  private @Nullable Function<? super T, ?> coalesceKey;
+  private @Nullable BinaryOperator<T> coalesceMerge;
+  private @Nullable BatcherListener<? super T> listener;
+  private @Nullable String name;
+  private @Nullable ThreadFactory threadFactory;
+  private @Nullable TimeSource timeSource;
+
+  private BatcherBuilder(@Nullable BatchSink<T> sink, @Nullable AsyncBatchSink<T> asyncSink) {
+    this.sink = sink;
+    this.asyncSink = asyncSink;
+  }
+
+  static <T> BatcherBuilder<T> forSink(BatchSink<T> sink) {
+    return new BatcherBuilder<>(requireNonNull(sink, "sink"), null);
+  }
+
+  static <T> BatcherBuilder<T> forAsyncSink(AsyncBatchSink<T> sink) {
+    return new BatcherBuilder<>(null, requireNonNull(sink, "sink"));
+  }
+
+  /**
+   * Sets the most items one batch may hold; a batch is sent as soon as it has this many. Default
+   * {@value #DEFAULT_MAX_BATCH_SIZE}.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> maxBatchSize(int maxBatchSize) {
+    requireState(this.maxBatchSize == UNSET_INT, "maxBatchSize was already set to %s",
+        this.maxBatchSize);
+    requireArgument(maxBatchSize > 0, "maxBatchSize must be positive: %s", maxBatchSize);
+    this.maxBatchSize = maxBatchSize;
+    return this;
+  }
+
+  /**
+   * Sets how an item is weighed (in bytes, rows, or any unit) for {@link #maxBatchWeight} and
+   * {@link #queueCapacityWeight}. It is called once per item, on the producer's thread, and must
+   * return a weight of zero or more. No default: without a weigher, items have no weight.
+   */
+  public BatcherBuilder<T> weigher(ToLongFunction<? super T> weigher) {
+    requireState(this.weigher == null, "weigher was already set to %s", this.weigher);
+    this.weigher = requireNonNull(weigher, "weigher");
+    return this;
+  }
+
+  /**
+   * Sets the most total weight one batch may hold; a batch is sent as soon as it reaches it, or
+   * when the next item would pass it. An item heavier than this is refused at submit. Requires a
+   * {@link #weigher}; no default (no weight bound).
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> maxBatchWeight(long maxBatchWeight) {
+    requireState(this.maxBatchWeight == UNSET_LONG, "maxBatchWeight was already set to %s",
+        this.maxBatchWeight);
+    requireArgument(maxBatchWeight > 0, "maxBatchWeight must be positive: %s", maxBatchWeight);
+    this.maxBatchWeight = maxBatchWeight;
+    return this;
+  }
+
+  /**
+   * Sets the most total weight of accepted-but-unfinished items; past it the {@link
+   * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity}. Requires a
+   * {@link #weigher}; no default (only the item count is bounded).
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> queueCapacityWeight(long queueCapacityWeight) {
+    requireState(this.queueCapacityWeight == UNSET_LONG,
+        "queueCapacityWeight was already set to %s", this.queueCapacityWeight);
+    requireArgument(queueCapacityWeight > 0, "queueCapacityWeight must be positive: %s",
+        queueCapacityWeight);
+    this.queueCapacityWeight = queueCapacityWeight;
+    return this;
+  }
+
+  /**
+   * Sets the linger: how long the oldest waiting item may wait for its batch to fill before the
+   * batch is sent anyway (while the sink has a free slot). Zero, the default, is natural batching:
+   * whatever is waiting goes out as soon as a sink slot is free, so a lone item leaves at once and
+   * a burst forms large batches by itself. Default {@value #DEFAULT_MAX_DELAY_MILLIS} ms.
+   *
+   * @throws IllegalArgumentException if negative
+   */
+  public BatcherBuilder<T> maxDelay(Duration maxDelay) {
+    requireNonNull(maxDelay, "maxDelay");
+    requireState(this.maxDelayNanos == UNSET_LONG, "maxDelay was already set to %s",
+        Duration.ofNanos(this.maxDelayNanos));
+    requireArgument(!maxDelay.isNegative(), "maxDelay must not be negative: %s", maxDelay);
+    this.maxDelayNanos = toNanos(maxDelay);
+    return this;
+  }
+
+  /** Same as {@link #maxDelay(Duration)}. */
+  public BatcherBuilder<T> maxDelay(long maxDelay, TimeUnit unit) {
+    requireNonNull(unit, "unit");
+    requireArgument(maxDelay >= 0, "maxDelay must not be negative: %s %s", maxDelay, unit);
+    return maxDelay(Duration.ofNanos(unit.toNanos(maxDelay)));
+  }
+
+  /**
+   * Sets the jitter: each linger is lengthened by a random fraction of {@code maxDelay} between 0
+   * and this, so that many instances started together do not flush in lockstep. Between 0 and 1;
+   * default {@value #DEFAULT_JITTER}. Has no effect when {@code maxDelay} is zero.
+   *
+   * @throws IllegalArgumentException if outside [0, 1]
+   */
+  public BatcherBuilder<T> jitter(double jitter) {
+    requireState(Double.isNaN(this.jitter), "jitter was already set to %s", this.jitter);
+    requireArgument(jitter >= 0 && jitter <= 1, "jitter must be between 0 and 1: %s", jitter);
+    this.jitter = jitter;
+    return this;
+  }
+
+  /**
+   * Sets the most accepted-but-unfinished items (waiting, in a batch in flight): a hard bound on
+   * memory. Past it the {@link #overflow(OverflowPolicy) overflow policy} applies. Must be at least
+   * {@code maxBatchSize}. Default {@value #DEFAULT_QUEUE_CAPACITY}.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> queueCapacity(int queueCapacity) {
+    requireState(this.queueCapacity == UNSET_INT, "queueCapacity was already set to %s",
+        this.queueCapacity);
+    requireArgument(queueCapacity > 0, "queueCapacity must be positive: %s", queueCapacity);
+    this.queueCapacity = queueCapacity;
+    return this;
+  }
+
+  /** Sets what a full queue does to a new item. Default {@link OverflowPolicy#BLOCK}. */
+  public BatcherBuilder<T> overflow(OverflowPolicy overflow) {
+    requireNonNull(overflow, "overflow");
+    requireState(this.overflow == null, "overflow was already set to %s", this.overflow);
+    this.overflow = overflow;
+    return this;
+  }
+
+  /**
+   * Sets how long {@link OverflowPolicy#BLOCK} waits for room before refusing the item. Only with
+   * {@code BLOCK}. Default {@value #DEFAULT_BLOCK_TIMEOUT_SECONDS} s.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> blockTimeout(Duration blockTimeout) {
+    requireNonNull(blockTimeout, "blockTimeout");
+    requireState(this.blockTimeoutNanos == UNSET_LONG, "blockTimeout was already set to %s",
+        Duration.ofNanos(this.blockTimeoutNanos));
+    requireArgument(!blockTimeout.isNegative() && !blockTimeout.isZero(),
+        "blockTimeout must be positive: %s", blockTimeout);
+    this.blockTimeoutNanos = toNanos(blockTimeout);
+    return this;
+  }
+
+  /**
+   * Sets the most sink calls under way at once. With 1, the default, batches reach the sink one at
+   * a time in acceptance order; with more, a blocking sink gets that many worker threads (an async
+   * sink that many outstanding stages) and batches may complete in any order. Default {@value
+   * #DEFAULT_MAX_IN_FLIGHT_BATCHES}.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> maxInFlightBatches(int maxInFlightBatches) {
+    requireState(this.maxInFlightBatches == UNSET_INT, "maxInFlightBatches was already set to %s",
+        this.maxInFlightBatches);
+    requireArgument(maxInFlightBatches > 0, "maxInFlightBatches must be positive: %s",
+        maxInFlightBatches);
+    this.maxInFlightBatches = maxInFlightBatches;
+    return this;
+  }
+
+  /**
+   * Sets the bound on an accepted item's life: its future completes within this time of its
+   * acceptance, one way or another; an item not finished by then is dropped with {@link
+   * DropReason#DELIVERY_TIMEOUT}, and a sink call older than this is abandoned. Must exceed the
+   * longest linger, {@code maxDelay × (1 + jitter)}. Default {@value
+   * #DEFAULT_DELIVERY_TIMEOUT_SECONDS} s.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public BatcherBuilder<T> deliveryTimeout(Duration deliveryTimeout) {
+    requireNonNull(deliveryTimeout, "deliveryTimeout");
+    requireState(this.deliveryTimeoutNanos == UNSET_LONG,
+        "deliveryTimeout was already set to %s", Duration.ofNanos(this.deliveryTimeoutNanos));
+    requireArgument(!deliveryTimeout.isNegative() && !deliveryTimeout.isZero(),
+        "deliveryTimeout must be positive: %s", deliveryTimeout);
+    this.deliveryTimeoutNanos = toNanos(deliveryTimeout);
+    return this;
+  }
+
+  /**
+   * Merges items with equal keys while they wait: an item whose key is already waiting is merged
+   * into the waiting one at once with {@code merge.apply(waiting, incoming)}, so a batch holds at
+   * most one item per key, and {@code queueCapacity} and {@code maxBatchSize} count distinct keys.
+   * Each submitted item's future completes with the merged item's outcome. A hundred thousand
+   * {@code +1} likes of one post arriving within one linger become one {@code +100000} write.
+   *
+   * <p>Both functions run on the producer's thread, under a lock on the key's hash bin: they must
+   * be fast and side-effect free. Keys must have consistent {@code equals}/{@code hashCode}. Not
+   * combinable with a {@link #weigher} (a merge would change a weight already counted).
+   */
+  public BatcherBuilder<T> coalesce(Function<? super T, ?> key, BinaryOperator<T> merge) {
+    requireNonNull(key, "key");
+    requireNonNull(merge, "merge");
+    requireState(this.coalesceKey == null, "coalesce was already set to key %s",
+        this.coalesceKey);
+    this.coalesceKey = key;
+    this.coalesceMerge = merge;
+    return this;
+  }
+
+  private BatcherListener<T> listenerOrNoop() {
+    @SuppressWarnings("unchecked")
+    BatcherListener<T> l = (BatcherListener<T>) (listener == null ? NOOP : listener);
+    return l;
+  }
+
+  private static final BatcherListener<Object> NOOP = new BatcherListener<>() {};
+
+  /** Sets the listener that receives batch, refusal, drop and failure events. Default none. */
+  public BatcherBuilder<T> listener(BatcherListener<? super T> listener) {
+    requireNonNull(listener, "listener");
+    requireState(this.listener == null, "listener was already set to %s", this.listener);
+    this.listener = listener;
+    return this;
+  }
+
+  /**
+   * Sets the name used in thread names ({@code batcher-<name>-flush-1}), logs and exception
+   * messages. Default {@code unnamed-<n>}.
+   *
+   * @throws IllegalArgumentException if blank
+   */
+  public BatcherBuilder<T> name(String name) {
+    requireNonNull(name, "name");
+    requireState(this.name == null, "name was already set to %s", this.name);
+    requireArgument(!name.isBlank(), "name must not be blank: '%s'", name);
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Sets the factory for the worker and monitor threads; the batcher names each thread it gets.
+   * Default: daemon platform threads. A virtual-thread factory works too.
+   */
+  public BatcherBuilder<T> threadFactory(ThreadFactory threadFactory) {
+    requireNonNull(threadFactory, "threadFactory");
+    requireState(this.threadFactory == null, "threadFactory was already set to %s",
+        this.threadFactory);
+    this.threadFactory = threadFactory;
+    return this;
+  }
+
+  /** Sets the clock, for tests. Default {@link TimeSource#system()}. */
+  public BatcherBuilder<T> timeSource(TimeSource timeSource) {
+    requireNonNull(timeSource, "timeSource");
+    requireState(this.timeSource == null, "timeSource was already set to %s", this.timeSource);
+    this.timeSource = timeSource;
+    return this;
+  }
+
+  /**
+   * Checks the combination of options and starts a batcher with them.
+   *
+   * @throws IllegalStateException if options contradict each other
+   */
+  public Batcher<T> build() {
+    return new DefaultBatcher<>(config());
+  }
+
+  // Visible for testing
+  BatcherConfig<T> config() {
+    int batchSize = maxBatchSize == UNSET_INT ? DEFAULT_MAX_BATCH_SIZE : maxBatchSize;
+    int capacity = queueCapacity == UNSET_INT ? DEFAULT_QUEUE_CAPACITY : queueCapacity;
+    long delay = maxDelayNanos == UNSET_LONG
+        ? TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_DELAY_MILLIS) : maxDelayNanos;
+    double jit = Double.isNaN(jitter) ? DEFAULT_JITTER : jitter;
+    OverflowPolicy policy = overflow == null ? DEFAULT_OVERFLOW : overflow;
+    long delivery = deliveryTimeoutNanos == UNSET_LONG
+        ? TimeUnit.SECONDS.toNanos(DEFAULT_DELIVERY_TIMEOUT_SECONDS) : deliveryTimeoutNanos;
+    long block = blockTimeoutNanos == UNSET_LONG
+        ? TimeUnit.SECONDS.toNanos(DEFAULT_BLOCK_TIMEOUT_SECONDS) : blockTimeoutNanos;
+
+    requireState(batchSize <= capacity, "maxBatchSize (%s) must not exceed queueCapacity (%s)",
+        batchSize, capacity);
+    requireState(blockTimeoutNanos == UNSET_LONG || policy == OverflowPolicy.BLOCK,
+        "blockTimeout (%s) applies only to overflow BLOCK, but overflow is %s",
+        Duration.ofNanos(blockTimeoutNanos), policy);
+    requireState(weigher != null || maxBatchWeight == UNSET_LONG,
+        "maxBatchWeight (%s) needs a weigher", maxBatchWeight);
+    requireState(weigher != null || queueCapacityWeight == UNSET_LONG,
+        "queueCapacityWeight (%s) needs a weigher", queueCapacityWeight);
+    requireState(weigher == null || maxBatchWeight != UNSET_LONG
+            || queueCapacityWeight != UNSET_LONG,
+        "weigher is set but neither maxBatchWeight nor queueCapacityWeight is");
+    requireState(maxBatchWeight == UNSET_LONG || queueCapacityWeight == UNSET_LONG
+            || maxBatchWeight <= queueCapacityWeight,
+        "maxBatchWeight (%s) must not exceed queueCapacityWeight (%s)", maxBatchWeight,
+        queueCapacityWeight);
+    requireState(coalesceKey == null || weigher == null,
+        "coalesce cannot be combined with a weigher (%s)", weigher);
+    long longestLinger = delay + (long) (delay * jit);
+    requireState(delivery > longestLinger,
+        "deliveryTimeout (%s) must exceed the longest linger, maxDelay (%s) x (1 + jitter %s)",
+        Duration.ofNanos(delivery), Duration.ofNanos(delay), jit);
+
+    String n = name == null ? "unnamed-" + UNNAMED.incrementAndGet() : name;
+    return new BatcherConfig<>(
+        sink,
+        asyncSink,
+        n,
+        batchSize,
+        maxBatchWeight == UNSET_LONG ? Long.MAX_VALUE : maxBatchWeight,
+        queueCapacityWeight == UNSET_LONG ? Long.MAX_VALUE : queueCapacityWeight,
+        weigher,
+        delay,
+        jit,
+        capacity,
+        policy,
+        block,
+        maxInFlightBatches == UNSET_INT ? DEFAULT_MAX_IN_FLIGHT_BATCHES : maxInFlightBatches,
+        delivery,
+        coalesceKey,
+        coalesceMerge,
+        listenerOrNoop(),
+        threadFactory == null ? defaultThreadFactory() : threadFactory,
+        timeSource == null ? TimeSource.system() : timeSource);
+  }
+
+  private static ThreadFactory defaultThreadFactory() {
+    return runnable -> {
+      Thread thread = new Thread(runnable);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  private static long toNanos(Duration duration) {
+    return duration.compareTo(Duration.ofNanos(MAX_NANOS)) > 0 ? MAX_NANOS : duration.toNanos();
+  }
+
+  private static void requireArgument(boolean ok, String template, Object... args) {
+    if (!ok) {
+      throw new IllegalArgumentException(String.format(template, args));
+    }
+  }
+
+  private static void requireState(boolean ok, String template, @Nullable Object... args) {
+    if (!ok) {
+      throw new IllegalStateException(String.format(template, args));
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.batcher;
+
+/**
+ * Receives the batcher's events: every batch written, every item refused, dropped or failed. It
+ * is how a metrics binding or an audit log watches the batcher without the core depending on one.
+ *
+ * <p>Methods are called on batcher worker threads (batch and failure events) or on the producer's
+ * thread (refusals, and evictions under {@link OverflowPolicy#DROP_OLDEST}), possibly from several
+ * threads at once: implementations must be thread-safe and fast, and must not block. An exception
+ * thrown by a listener is logged (rate-limited) and otherwise ignored.
+ *
+ * @param <T> the item type
+ */
+public interface BatcherListener<T> {
+
+  /** Called after each sink call, with what came of it. */
+  default void onBatch(BatchEvent event) {}
+
+  /** Called when {@code item} was refused at submit time. */
+  default void onRefused(T item, RefusalReason reason) {}
+
+  /** Called when the accepted {@code item} was abandoned before the sink confirmed it. */
+  default void onDropped(T item, DropReason reason) {}
+
+  /** Called when the sink failed {@code item} for good. */
+  default void onFailed(T item, Throwable cause) {}
+}

@@ -1,0 +1,17 @@
+package dev.batcher;
+
+/**
+ * A summary of a distribution recorded since the batcher started: batch sizes (in items) or
+ * latencies (in nanoseconds). Percentiles come from log-linear buckets and are accurate to within
+ * about 6%; count, mean and max are exact.
+ *
+ * @param count how many values were recorded
+ * @param mean their mean, 0 when none
+ * @param max the largest, 0 when none
+ * @param p50 the median
+ * @param p90 the 90th percentile
+ * @param p99 the 99th percentile
+ * @param p999 the 99.9th percentile
+ */
+public record LatencySummary(
+    long count, double mean, long max, long p50, long p90, long p99, long p999) {}

@@ -1,0 +1,12 @@
+/**
+ * The batcher engine: a bounded, thread-safe micro-batcher that hands items to a sink in batches.
+ *
+ * <p>Only {@code dev.batcher} is API. {@code dev.batcher.internal} is not exported and may change
+ * in any release.
+ */
+module dev.batcher.core {
+  requires org.slf4j;
+  requires static org.jspecify;
+
+  exports dev.batcher;
+}
