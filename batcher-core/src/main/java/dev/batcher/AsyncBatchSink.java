@@ -26,4 +26,37 @@ public interface AsyncBatchSink<T> {
    * @return a stage completing with the outcome
    */
   CompletionStage<BatchResult> write(List<T> batch);
+
+  /**
+   * Whether a batch is all-or-nothing: when the stage fails, none of its items were written. See
+   * {@link BatchSink#isAtomic()}. Default false.
+   */
+  default boolean isAtomic() {
+    return false;
+  }
+
+  /**
+   * Returns {@code sink} declared {@linkplain #isAtomic() atomic}; for sinks written as lambdas.
+   *
+   * @throws NullPointerException if {@code sink} is null
+   */
+  static <T> AsyncBatchSink<T> atomic(AsyncBatchSink<T> sink) {
+    java.util.Objects.requireNonNull(sink, "sink");
+    return new AsyncBatchSink<>() {
+      @Override
+      public CompletionStage<BatchResult> write(List<T> batch) {
+        return sink.write(batch);
+      }
+
+      @Override
+      public boolean isAtomic() {
+        return true;
+      }
+
+      @Override
+      public String toString() {
+        return "atomic(" + sink + ")";
+      }
+    };
+  }
 }

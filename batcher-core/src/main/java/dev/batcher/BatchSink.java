@@ -38,4 +38,39 @@ public interface BatchSink<T> {
    * @throws Exception when the whole batch failed
    */
   BatchResult write(List<T> batch) throws Exception;
+
+  /**
+   * Whether a batch is all-or-nothing: when {@link #write} throws, none of its items were
+   * written (a JDBC sink that commits the batch in one transaction is atomic). Only the batches of
+   * an atomic sink are split to isolate poison items, because re-sending part of a batch that was
+   * partly written would write the good items twice. Default false.
+   */
+  default boolean isAtomic() {
+    return false;
+  }
+
+  /**
+   * Returns {@code sink} declared {@linkplain #isAtomic() atomic}; for sinks written as lambdas.
+   *
+   * @throws NullPointerException if {@code sink} is null
+   */
+  static <T> BatchSink<T> atomic(BatchSink<T> sink) {
+    java.util.Objects.requireNonNull(sink, "sink");
+    return new BatchSink<>() {
+      @Override
+      public BatchResult write(List<T> batch) throws Exception {
+        return sink.write(batch);
+      }
+
+      @Override
+      public boolean isAtomic() {
+        return true;
+      }
+
+      @Override
+      public String toString() {
+        return "atomic(" + sink + ")";
+      }
+    };
+  }
 }

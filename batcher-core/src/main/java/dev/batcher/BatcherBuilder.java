@@ -69,6 +69,9 @@ public final class BatcherBuilder<T> {
   private @Nullable String name;
   private @Nullable ThreadFactory threadFactory;
   private @Nullable TimeSource timeSource;
+  private @Nullable RetryPolicy retryPolicy;
+  private @Nullable DeadLetterHandler<T> deadLetterHandler;
+  private @Nullable Function<? super T, ?> idFunction;
 
   private BatcherBuilder(@Nullable BatchSink<T> sink, @Nullable AsyncBatchSink<T> asyncSink) {
     this.sink = sink;
@@ -315,6 +318,42 @@ public final class BatcherBuilder<T> {
     return this;
   }
 
+  /**
+   * Sets when failed items are tried again. Default {@link RetryPolicy#defaults()}: {@value
+   * RetryPolicy#DEFAULT_MAX_ATTEMPTS} attempts with exponential backoff and full jitter. See
+   * {@code docs/failures.md} for the whole failure model.
+   */
+  public BatcherBuilder<T> retryPolicy(RetryPolicy retryPolicy) {
+    requireNonNull(retryPolicy, "retryPolicy");
+    requireState(this.retryPolicy == null, "retryPolicy was already set to %s",
+        this.retryPolicy);
+    this.retryPolicy = retryPolicy;
+    return this;
+  }
+
+  /**
+   * Sets the handler that receives items the batcher gave up on: failed permanently, or out of
+   * retries. Default none: such items only fail their futures.
+   */
+  public BatcherBuilder<T> deadLetterHandler(DeadLetterHandler<T> deadLetterHandler) {
+    requireNonNull(deadLetterHandler, "deadLetterHandler");
+    requireState(this.deadLetterHandler == null, "deadLetterHandler was already set to %s",
+        this.deadLetterHandler);
+    this.deadLetterHandler = deadLetterHandler;
+    return this;
+  }
+
+  /**
+   * Sets how to name an item in logs and dead letters (an order id, a like's post and user). Runs
+   * only on failure paths. Default none: failure logs then give counts and causes, not items.
+   */
+  public BatcherBuilder<T> idFunction(Function<? super T, ?> idFunction) {
+    requireNonNull(idFunction, "idFunction");
+    requireState(this.idFunction == null, "idFunction was already set to %s", this.idFunction);
+    this.idFunction = idFunction;
+    return this;
+  }
+
   /** Sets the clock, for tests. Default {@link TimeSource#system()}. */
   public BatcherBuilder<T> timeSource(TimeSource timeSource) {
     requireNonNull(timeSource, "timeSource");
@@ -388,7 +427,11 @@ public final class BatcherBuilder<T> {
         coalesceMerge,
         listenerOrNoop(),
         threadFactory == null ? defaultThreadFactory() : threadFactory,
-        timeSource == null ? TimeSource.system() : timeSource);
+        timeSource == null ? TimeSource.system() : timeSource,
+        retryPolicy == null ? RetryPolicy.defaults() : retryPolicy,
+        deadLetterHandler,
+        idFunction,
+        sink != null ? sink.isAtomic() : requireNonNull(asyncSink).isAtomic());
   }
 
   private static ThreadFactory defaultThreadFactory() {

@@ -22,6 +22,12 @@ public interface BatcherListener<T> {
   /** Called when the accepted {@code item} was abandoned before the sink confirmed it. */
   default void onDropped(T item, DropReason reason) {}
 
-  /** Called when the sink failed {@code item} for good. */
+  /**
+   * Called when the sink failed {@code item} for good (after its retries, and whether or not a
+   * dead-letter handler took it).
+   */
   default void onFailed(T item, Throwable cause) {}
+
+  /** Called when {@code item} failed an attempt and will be tried again after a backoff. */
+  default void onRetry(T item, Throwable cause, int attemptsSoFar) {}
 }

@@ -12,17 +12,21 @@ import java.util.Map;
  * the batcher was built.
  *
  * <p>Every submitted item ends in exactly one of the terminal counters, so {@code submitted ==
- * succeeded + failed + totalRefused() + totalDropped() + pending} at every moment: {@code pending}
- * is derived from the counters of the same snapshot. A snapshot is read without stopping the
+ * succeeded + deadLettered + failed + totalRefused() + totalDropped() + pending} at every moment:
+ * {@code pending} is derived from the counters of the same snapshot. Retries and bisection steps
+ * are counted apart and do not enter that sum. A snapshot is read without stopping the
  * batcher, so its counters are each exact but not all from the same instant.
  *
  * @param submitted items passed to {@code submit} or {@code offer}, refused ones included
  * @param succeeded items the sink wrote
- * @param failed items the sink failed for good
+ * @param deadLettered items the sink failed for good that the dead-letter handler took
+ * @param failed items the sink failed for good that no handler took (none set, or it threw)
  * @param refused items refused at submit time, by reason (every reason present, zeros included)
  * @param dropped accepted items abandoned before the sink confirmed them, by reason
  * @param batches sink calls, by flush cause
- * @param pending items accepted and not yet finished (waiting, in a batch in flight)
+ * @param retries item attempts scheduled after a failure (an item retried twice counts twice)
+ * @param bisections failed atomic batches split in two to isolate poison items
+ * @param pending items accepted and not yet finished (waiting, in flight, or awaiting a retry)
  * @param queueDepth items waiting in the queue for a batch
  * @param inFlightBatches sink calls under way now
  * @param batchSize the distribution of batch sizes, in items
@@ -31,10 +35,13 @@ import java.util.Map;
 public record BatcherMetrics(
     long submitted,
     long succeeded,
+    long deadLettered,
     long failed,
     Map<RefusalReason, Long> refused,
     Map<DropReason, Long> dropped,
     Map<FlushCause, Long> batches,
+    long retries,
+    long bisections,
     long pending,
     long queueDepth,
     int inFlightBatches,

@@ -17,5 +17,10 @@ public enum FlushCause {
   /** {@link Batcher#flush()} asked for everything waiting to go out now. */
   FLUSH,
   /** The batcher is closing and drains what it accepted. */
-  CLOSE
+  CLOSE,
+  /**
+   * It carries items whose backoff has passed after a failed attempt, or a half of a failed
+   * atomic batch being split to isolate a poison item.
+   */
+  RETRY
 }

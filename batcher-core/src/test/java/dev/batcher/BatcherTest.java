@@ -512,7 +512,7 @@ class BatcherTest {
         throw new java.io.IOException("connection reset");
       }
       return BatchResult.success();
-    }).name("io").build());
+    }).name("io").retryPolicy(RetryPolicy.none()).build());
     Throwable t = failureOf(b.submit("first"));
     assertThat(t).isInstanceOf(ItemWriteException.class)
         .hasMessage("batcher 'io' could not write the item after 1 attempt: "
@@ -828,7 +828,7 @@ class BatcherTest {
       return f;
     };
     Batcher<Integer> b = track(Batcher.asyncBuilder(sink).maxBatchSize(1).maxInFlightBatches(2)
-        .build());
+        .retryPolicy(RetryPolicy.none()).build());
     List<CompletableFuture<Void>> fs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       fs.add(b.submit(i));
@@ -857,7 +857,7 @@ class BatcherTest {
         throw new IllegalStateException("boom");
       }
       return n == 2 ? null : CompletableFuture.completedFuture(BatchResult.success());
-    }).build());
+    }).retryPolicy(RetryPolicy.none()).build());
     assertThat(failureOf(b.submit("a"))).hasRootCauseMessage("boom");
     assertThat(failureOf(b.submit("b"))).hasRootCauseMessage(
         "AsyncBatchSink.write returned null instead of a stage");

@@ -3,6 +3,8 @@ package dev.batcher.internal;
 import dev.batcher.AsyncBatchSink;
 import dev.batcher.BatchSink;
 import dev.batcher.BatcherListener;
+import dev.batcher.DeadLetterHandler;
+import dev.batcher.RetryPolicy;
 import dev.batcher.OverflowPolicy;
 import dev.batcher.TimeSource;
 import java.util.concurrent.ThreadFactory;
@@ -37,4 +39,8 @@ public record BatcherConfig<T>(
     @Nullable BinaryOperator<T> coalesceMerge,
     BatcherListener<T> listener,
     ThreadFactory threadFactory,
-    TimeSource timeSource) {}
+    TimeSource timeSource,
+    RetryPolicy retryPolicy,
+    @Nullable DeadLetterHandler<T> deadLetterHandler,
+    @Nullable Function<? super T, ?> idFunction,
+    boolean atomicSink) {}

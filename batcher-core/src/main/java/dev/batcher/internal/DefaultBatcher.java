@@ -9,6 +9,8 @@ import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
 import dev.batcher.BatcherListener;
 import dev.batcher.BatcherMetrics;
+import dev.batcher.DeadLetter;
+import dev.batcher.DeadLetterHandler;
 import dev.batcher.DropReason;
 import dev.batcher.DroppedItemException;
 import dev.batcher.FlushCause;
@@ -16,14 +18,17 @@ import dev.batcher.ItemWriteException;
 import dev.batcher.OverflowPolicy;
 import dev.batcher.RefusalReason;
 import dev.batcher.RejectedItemException;
+import dev.batcher.RetryPolicy;
 import dev.batcher.TimeSource;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -109,7 +114,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final long deliveryTimeoutNanos;
   private final @Nullable Function<? super T, ?> coalesceKey;
   private final @Nullable BinaryOperator<T> coalesceMerge;
+  private final RetryPolicy retryPolicy;
+  private final @Nullable DeadLetterHandler<T> deadLetterHandler;
+  private final @Nullable Function<? super T, ?> idFunction;
+  private final boolean atomicSink;
   private final RateLimitedLog warnings = new RateLimitedLog(LOG);
+  /** Wall-clock anchor for turning TimeSource readings into the instants of a dead letter. */
+  private final Instant startInstant = Instant.now();
+  private final long startNanos;
 
   // ---- the queue
   private final ConcurrentLinkedQueue<Entry<T>> queue = new ConcurrentLinkedQueue<>();
@@ -137,6 +149,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private volatile @Nullable Thread former;
   /** RUNNING, IDLE (parked for any item) or LINGER (parked until a deadline or a full batch). */
   private final AtomicInteger formerState = new AtomicInteger(RUNNING);
+  /**
+   * Failed entries waiting out their backoff, and halves of failed atomic batches, by due time.
+   * Workers that finish a sink call hand them over through {@link #retryInbox}, because they
+   * must not wait for consumerLock (an idle former holds it while parked).
+   */
+  private final PriorityQueue<Group<T>> retryHeap = new PriorityQueue<>();
+  private final ConcurrentLinkedQueue<Group<T>> retryInbox = new ConcurrentLinkedQueue<>();
+  private final AtomicLong retrySeq = new AtomicLong();
 
   // ---- in flight
   private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
@@ -161,6 +181,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final LongAdder submitted = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  private final LongAdder deadLettered = new LongAdder();
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder bisections = new LongAdder();
   private final LongAdder[] refused = adders(RefusalReason.values().length);
   private final LongAdder[] dropped = adders(DropReason.values().length);
   private final LongAdder[] batches = adders(FlushCause.values().length);
@@ -190,6 +213,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.coalesceMerge = config.coalesceMerge();
     this.coalescing = coalesceKey == null ? null : new ConcurrentHashMap<>();
     this.asyncSlots = asyncSink == null ? null : new Semaphore(config.maxInFlightBatches());
+    this.retryPolicy = config.retryPolicy();
+    this.deadLetterHandler = config.deadLetterHandler();
+    this.idFunction = config.idFunction();
+    this.atomicSink = config.atomicSink();
+    this.startNanos = time.nanoTime();
 
     int workerCount = asyncSink == null ? config.maxInFlightBatches() : 1;
     this.monitor = newThread(this::runMonitor, "batcher-" + name + "-monitor");
@@ -391,7 +419,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         coalescing.remove(victim.key, victim);
       }
       Settlement s = new Settlement();
-      s.drop(victim, DropReason.EVICTED, null);
+      s.drop(victim, DropReason.EVICTED);
       s.commit();
       long queued = tryReserve(weight);
       if (queued >= 0) {
@@ -497,11 +525,36 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     final List<Entry<T>> entries;
     final FlushCause cause;
     final long weight;
+    /** A half of a failed atomic batch: sent exactly as it is, never mixed with other items. */
+    final boolean pinned;
 
-    Formed(List<Entry<T>> entries, FlushCause cause, long weight) {
+    Formed(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned) {
       this.entries = entries;
       this.cause = cause;
       this.weight = weight;
+      this.pinned = pinned;
+    }
+  }
+
+  /** Entries due for another attempt at {@link #notBefore}; pinned groups go out as they are. */
+  private static final class Group<T> implements Comparable<Group<T>> {
+    final List<Entry<T>> entries;
+    final boolean pinned;
+    final long notBefore;
+    final long seq;
+    int next; // entries before this index were taken into batches
+
+    Group(List<Entry<T>> entries, boolean pinned, long notBefore, long seq) {
+      this.entries = entries;
+      this.pinned = pinned;
+      this.notBefore = notBefore;
+      this.seq = seq;
+    }
+
+    @Override
+    public int compareTo(Group<T> o) {
+      int c = Long.compare(notBefore - o.notBefore, 0); // wrap-safe nanoTime order
+      return c != 0 ? c : Long.compare(seq, o.seq);
     }
   }
 
@@ -518,17 +571,32 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         return null;
       }
       long now = time.nanoTime();
+      pullRetries();
       expireWaiting(now);
+      Group<T> retry = retryHeap.peek();
+      if (retry != null && retry.notBefore - now <= 0) {
+        Formed<T> batch = takeRetries(now);
+        if (batch != null) {
+          return batch;
+        }
+        continue;
+      }
       Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
       if (head == null) {
         if (closed && accepted() == 0) {
           return null;
         }
-        // Idle: publish IDLE, then look again, so a producer that linked an entry either sees
-        // IDLE and wakes us or linked it before our second look (both are sequentially consistent).
+        // Idle: publish IDLE, then look again, so a producer that linked an entry (or a worker
+        // that handed over a retry) either sees IDLE and wakes us or did so before our second
+        // look: both sides are sequentially consistent.
         formerState.set(IDLE);
-        if (queue.peek() == null && !aborted && !(closed && accepted() == 0)) {
-          LockSupport.park(this);
+        if (queue.peek() == null && retryInbox.isEmpty() && !aborted
+            && !(closed && accepted() == 0)) {
+          if (retry != null) {
+            time.parkNanos(this, retry.notBefore - now); // until the next retry is due
+          } else {
+            LockSupport.park(this);
+          }
         }
         formerState.set(RUNNING);
         continue;
@@ -542,6 +610,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
               : (long) (ThreadLocalRandom.current().nextDouble() * jitter * lingerNanos);
         }
         long wait = head.acceptedAt + lingerNanos + extraLinger - now;
+        if (retry != null) {
+          wait = Math.min(wait, retry.notBefore - now);
+        }
         if (wait > 0) {
           frontCount = front.size();
           frontWeightPublished = frontWeight;
@@ -549,7 +620,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           // Look again after publishing LINGER (the same handshake as for IDLE).
           if (queuedCount() < maxBatchSize
               && (weigher == null || queuedWeight.get() + frontWeight < maxBatchWeight)
-              && !closed && !flushes.pending() && !aborted) {
+              && !closed && !flushes.pending() && !aborted && retryInbox.isEmpty()) {
             time.parkNanos(this, wait);
           }
           formerState.set(RUNNING);
@@ -558,11 +629,66 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       FlushCause hint = closed ? FlushCause.CLOSE
           : flushes.pending() ? FlushCause.FLUSH : FlushCause.DELAY;
-      Formed<T> batch = drain(hint);
+      Formed<T> batch = drain(new ArrayList<>(Math.min(maxBatchSize,
+          Math.max(queuedCount(), 1))), 0, hint);
       if (batch != null) {
         return batch;
       }
     }
+  }
+
+  /** Moves handed-over retries into the heap. Called with consumerLock held. */
+  private void pullRetries() {
+    for (Group<T> g; (g = retryInbox.poll()) != null; ) {
+      retryHeap.add(g);
+    }
+  }
+
+  /**
+   * Forms a batch from due retries: a pinned group alone, or due entries topped up with waiting
+   * items. Called with consumerLock held.
+   */
+  private @Nullable Formed<T> takeRetries(long now) {
+    Group<T> g = retryHeap.peek();
+    if (g != null && g.pinned) {
+      retryHeap.poll();
+      List<Entry<T>> entries = new ArrayList<>(g.entries.size());
+      long weight = 0;
+      for (Entry<T> e : g.entries) {
+        if (!e.isFinished()) { // the monitor may have dropped it meanwhile
+          entries.add(e);
+          weight += e.weight;
+        }
+      }
+      return entries.isEmpty() ? null : new Formed<>(entries, FlushCause.RETRY, weight, true);
+    }
+    List<Entry<T>> batch = new ArrayList<>();
+    long weight = 0;
+    retries:
+    while ((g = retryHeap.peek()) != null && !g.pinned && g.notBefore - now <= 0) {
+      while (g.next < g.entries.size()) {
+        if (batch.size() == maxBatchSize) {
+          break retries;
+        }
+        Entry<T> e = g.entries.get(g.next);
+        if (e.isFinished()) {
+          g.next++;
+          continue;
+        }
+        if (e.weight > maxBatchWeight - weight) {
+          break retries;
+        }
+        batch.add(e);
+        weight += e.weight;
+        g.next++;
+      }
+      retryHeap.poll();
+    }
+    if (batch.isEmpty()) {
+      return null;
+    }
+    // Retried items may share a batch with newer ones: acceptance order is not kept for them.
+    return drain(batch, weight, FlushCause.RETRY);
   }
 
   private int queuedCount() {
@@ -574,9 +700,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /** Takes up to one batch's worth of entries, in order. Called with consumerLock held. */
-  private @Nullable Formed<T> drain(FlushCause hint) {
-    List<Entry<T>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(queuedCount(), 1)));
-    long weight = 0;
+  private @Nullable Formed<T> drain(List<Entry<T>> batch, long startWeight, FlushCause hint) {
+    long weight = startWeight;
     long polled = 0;
     long polledWeight = 0;
     FlushCause cause = null;
@@ -614,11 +739,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (batch.isEmpty()) {
       return null;
     }
-    if (cause == null) {
+    if (hint == FlushCause.RETRY) {
+      cause = FlushCause.RETRY;
+    } else if (cause == null) {
       cause = batch.size() == maxBatchSize ? FlushCause.SIZE
           : weight == maxBatchWeight ? FlushCause.WEIGHT : hint;
     }
-    return new Formed<>(batch, cause, weight);
+    return new Formed<>(batch, cause, weight, false);
   }
 
   /**
@@ -660,9 +787,20 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (coalescing != null && e.key != null) {
         coalescing.remove(e.key, e);
       }
-      s.drop(e, DropReason.DELIVERY_TIMEOUT, null);
+      s.drop(e, DropReason.DELIVERY_TIMEOUT);
     }
     frontCount = front.size();
+    for (Group<T> g : retryHeap) {
+      for (int i = g.next; i < g.entries.size(); i++) {
+        Entry<T> e = g.entries.get(i);
+        if (!e.isFinished() && expired(e, now)) {
+          if (s == null) {
+            s = new Settlement();
+          }
+          s.drop(e, DropReason.DELIVERY_TIMEOUT);
+        }
+      }
+    }
     if (s != null) {
       s.commit();
     }
@@ -805,6 +943,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     final long weight;
     final long dispatchedAt;
     final Worker worker;
+    final boolean pinned;
     final AtomicBoolean settled = new AtomicBoolean();
 
     InFlight(Formed<T> batch, long dispatchedAt, Worker worker) {
@@ -813,11 +952,19 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       this.weight = batch.weight;
       this.dispatchedAt = dispatchedAt;
       this.worker = worker;
+      this.pinned = batch.pinned;
     }
   }
 
   private InFlight dispatch(Formed<T> batch, Worker w) {
-    InFlight flight = new InFlight(batch, time.nanoTime(), w);
+    long now = time.nanoTime();
+    InFlight flight = new InFlight(batch, now, w);
+    for (Entry<T> e : batch.entries) {
+      if (e.attempts++ == 0) {
+        e.firstAttemptAt = now;
+      }
+      e.lastAttemptAt = now;
+    }
     inFlightCount.incrementAndGet();
     inFlight.add(flight);
     return flight;
@@ -836,57 +983,180 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return true;
   }
 
-  /** Ends the items of a finished sink call as its result says. */
+  /**
+   * Ends the items of a finished sink call as its result says, or schedules them again. See
+   * {@code docs/failures.md}: per-item failures are retried or given up one by one; a thrown
+   * failure is retried as a whole while it is retryable and attempts remain, and otherwise, for an
+   * atomic sink, the batch is split in halves until the items that fail on their own are found.
+   */
   private void complete(
       InFlight flight, @Nullable BatchResult result, @Nullable Throwable failure) {
-    long sinkNanos = time.nanoTime() - flight.dispatchedAt;
+    long now = time.nanoTime();
+    long sinkNanos = now - flight.dispatchedAt;
     if (!settle(flight)) {
       return; // abandoned by the monitor, which already dropped its items
     }
     List<Entry<T>> entries = flight.entries;
+    Throwable broken = null; // the sink broke its contract: a bug that no retry can mend
     if (failure == null) {
       if (result == null) {
-        failure = new NullPointerException("BatchSink.write returned null instead of a result");
+        broken = new NullPointerException("BatchSink.write returned null instead of a result");
       } else if (result.size() >= 0 && result.size() != entries.size()) {
-        failure = new IllegalStateException("BatchSink.write returned a result for "
+        broken = new IllegalStateException("BatchSink.write returned a result for "
             + result.size() + " items for a batch of " + entries.size());
       }
     }
     Settlement s = new Settlement();
+    Retries again = new Retries(now, flight.pinned);
     int ok = 0;
-    int bad = 0;
-    if (failure != null) {
-      ItemWriteException shared = new ItemWriteException(name, failure, 1);
+    if (broken != null) {
       for (Entry<T> e : entries) {
-        s.fail(e, shared, failure);
+        s.giveUp(e, broken);
       }
-      bad = entries.size();
-      warnings.warn("batcher '{}': the sink failed a batch of {} items: {}", name,
-          entries.size(), failure.toString());
-    } else {
+    } else if (failure == null) {
       BatchResult r = requireNonNull(result);
       for (int i = 0; i < entries.size(); i++) {
         Entry<T> e = entries.get(i);
-        if (r.outcome(i) == BatchResult.Outcome.SUCCEEDED) {
+        BatchResult.Outcome outcome = r.outcome(i);
+        if (outcome == BatchResult.Outcome.SUCCEEDED) {
           s.succeed(e);
           ok++;
         } else {
           Throwable cause = requireNonNull(r.cause(i));
-          s.fail(e, new ItemWriteException(name, cause, 1), cause);
-          bad++;
+          if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY || !again.offer(e, cause, s)) {
+            s.giveUp(e, cause);
+          }
         }
       }
-      if (bad > 0) {
-        warnings.warn("batcher '{}': the sink failed {} of {} items, first: {}", name, bad,
-            entries.size(), firstCause(r));
-      }
+    } else {
+      failWhole(flight, failure, again, s);
     }
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(entries.size());
     s.commit();
-    BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok, bad,
-        sinkNanos);
+    again.schedule();
+    BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok,
+        entries.size() - ok, sinkNanos);
     notifyListener(() -> listener.onBatch(event));
+  }
+
+  /** The sink threw for the whole batch: retry it, split it, or give its items up. */
+  private void failWhole(InFlight flight, Throwable failure, Retries again, Settlement s) {
+    List<Entry<T>> live = new ArrayList<>(flight.entries.size());
+    for (Entry<T> e : flight.entries) {
+      if (!e.isFinished()) {
+        live.add(e);
+      }
+    }
+    boolean retryable = retryPolicy.isRetryable(failure);
+    List<Entry<T>> spent = live;
+    if (retryable && !(flight.pinned && live.size() > 1)) {
+      // A half under isolation that fails is split again rather than retried: that is what
+      // bounds isolation to O(k log n) calls. Single items and ordinary batches retry.
+      spent = new ArrayList<>();
+      for (Entry<T> e : live) {
+        if (!again.offer(e, failure, s) && !e.isFinished()) {
+          spent.add(e);
+        }
+      }
+    }
+    if (spent.isEmpty()) {
+      return;
+    }
+    if (atomicSink && spent.size() > 1) {
+      // Nothing of an atomic batch was written: split it and send each half on its own.
+      int mid = spent.size() / 2;
+      bisections.increment();
+      again.pin(new ArrayList<>(spent.subList(0, mid)));
+      again.pin(new ArrayList<>(spent.subList(mid, spent.size())));
+      return;
+    }
+    for (Entry<T> e : spent) {
+      s.giveUp(e, failure);
+    }
+  }
+
+  /** Collects the entries of one finished call that get another attempt, and schedules them. */
+  private final class Retries {
+    private final long now;
+    private final boolean pinned;
+    private @Nullable Map<Integer, List<Entry<T>>> byAttempts;
+    private @Nullable List<List<Entry<T>>> halves;
+
+    Retries(long now, boolean pinned) {
+      this.now = now;
+      this.pinned = pinned;
+    }
+
+    /**
+     * Takes {@code e} for another attempt if it has attempts left and the attempt can start
+     * before its delivery timeout; drops it when only the timeout stands in the way.
+     *
+     * @return true if taken or dropped, false if its attempts are spent
+     */
+    boolean offer(Entry<T> e, Throwable cause, Settlement s) {
+      if (e.attempts >= retryPolicy.maxAttempts()) {
+        return false;
+      }
+      if (aborted) {
+        s.drop(e, DropReason.CLOSE_TIMEOUT);
+        return true;
+      }
+      long notBefore = now + retryPolicy.backoffNanos(e.attempts);
+      if (notBefore - (e.acceptedAt + deliveryTimeoutNanos) >= 0) {
+        s.drop(e, DropReason.DELIVERY_TIMEOUT); // the retry could not start in time
+        return true;
+      }
+      if (byAttempts == null) {
+        byAttempts = new java.util.TreeMap<>();
+      }
+      byAttempts.computeIfAbsent(e.attempts, k -> new ArrayList<>()).add(e);
+      T item = e.item;
+      int attempts = e.attempts;
+      notifyListener(() -> listener.onRetry(item, cause, attempts));
+      return true;
+    }
+
+    void pin(List<Entry<T>> half) {
+      if (halves == null) {
+        halves = new ArrayList<>(2);
+      }
+      halves.add(half);
+    }
+
+    /** Hands the groups to the former; one backoff per attempt count keeps a batch together. */
+    void schedule() {
+      boolean any = false;
+      if (halves != null) {
+        for (List<Entry<T>> half : halves) {
+          retryInbox.add(new Group<>(half, true, now, retrySeq.incrementAndGet()));
+          any = true;
+        }
+      }
+      if (byAttempts != null) {
+        for (Map.Entry<Integer, List<Entry<T>>> g : byAttempts.entrySet()) {
+          long notBefore = now + retryPolicy.backoffNanos(g.getKey());
+          retries.add(g.getValue().size());
+          // A single item of a pinned group stays pinned: it is being isolated.
+          retryInbox.add(new Group<>(g.getValue(), pinned, notBefore,
+              retrySeq.incrementAndGet()));
+          any = true;
+        }
+      }
+      if (any) {
+        wakeFormer();
+        if (aborted) {
+          // close(Duration) gave up meanwhile and may have drained the inbox already.
+          Settlement s = new Settlement();
+          for (Group<T> g; (g = retryInbox.poll()) != null; ) {
+            for (Entry<T> e : g.entries) {
+              s.drop(e, DropReason.CLOSE_TIMEOUT);
+            }
+          }
+          s.commit();
+        }
+      }
+    }
   }
 
   private static String firstCause(BatchResult r) {
@@ -912,6 +1182,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         // The former is parked waiting for the first item: nothing is waiting to expire.
       } else if (consumerLock.tryLock()) {
         try {
+          pullRetries();
           expireWaiting(now);
           Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
           if (head != null) {
@@ -951,7 +1222,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         if (s == null) {
           s = new Settlement();
         }
-        s.drop(e, DropReason.DELIVERY_TIMEOUT, null);
+        s.drop(e, DropReason.DELIVERY_TIMEOUT);
       } else {
         next = Math.min(next, e.acceptedAt + deliveryTimeoutNanos);
       }
@@ -969,7 +1240,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     Settlement s = new Settlement();
     for (Entry<T> e : flight.entries) {
-      s.drop(e, reason, null);
+      s.drop(e, reason);
     }
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(flight.entries.size());
@@ -994,60 +1265,106 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   // ================================================================================= settlement
 
   /**
-   * Collects the endings of a group of entries and applies them in one go: counters first (so a
-   * test that waits on a future sees them), capacity next (so a callback that submits finds
-   * room), then futures, flush epochs and the termination check.
+   * Collects the endings of a group of entries and applies them in one go: dead-letter handlers
+   * first (their outcome decides how a future fails), then counters (so a test that waits on a
+   * future sees them), capacity (so a callback that submits finds room), futures, flush epochs
+   * and the termination check, and last the listener.
    */
   private final class Settlement {
+    private static final int SUCCEEDED = 0;
+    private static final int DROPPED = 1;
+    private static final int GAVE_UP = 2;
+
     private final List<Entry<T>> ended = new ArrayList<>();
-    private final List<@Nullable Throwable> errors = new ArrayList<>();
-    private final List<@Nullable Object> reasons = new ArrayList<>();
-    private long ok;
-    private long bad;
-    private long[] droppedBy;
+    private final List<@Nullable Object> details = new ArrayList<>(); // reason or cause
+    private final List<Integer> kinds = new ArrayList<>();
     private long weight;
 
     void succeed(Entry<T> e) {
       if (e.tryFinish()) {
-        ok += e.count();
-        add(e, null, null);
+        add(e, SUCCEEDED, null);
       }
     }
 
-    void fail(Entry<T> e, Throwable error, Throwable cause) {
+    void drop(Entry<T> e, DropReason reason) {
       if (e.tryFinish()) {
-        bad += e.count();
-        add(e, error, cause);
+        add(e, DROPPED, reason);
       }
     }
 
-    void drop(Entry<T> e, DropReason reason, @Nullable DroppedItemException shared) {
+    /** The item failed for good: permanently, or out of attempts. */
+    void giveUp(Entry<T> e, Throwable cause) {
       if (e.tryFinish()) {
-        if (droppedBy == null) {
-          droppedBy = new long[DropReason.values().length];
-        }
-        droppedBy[reason.ordinal()] += e.count();
-        add(e, shared == null ? dropException(reason) : shared, reason);
+        add(e, GAVE_UP, cause);
       }
     }
 
-    private void add(Entry<T> e, @Nullable Throwable error, @Nullable Object reason) {
+    private void add(Entry<T> e, int kind, @Nullable Object detail) {
       ended.add(e);
-      errors.add(error);
-      reasons.add(reason);
+      kinds.add(kind);
+      details.add(detail);
       weight += e.weight;
     }
 
     void commit() {
-      if (ended.isEmpty()) {
+      int n = ended.size();
+      if (n == 0) {
         return;
       }
-      long now = time.nanoTime();
+      long ok = 0;
+      long lettered = 0;
+      long bad = 0;
+      long[] droppedBy = null;
+      Throwable[] errors = new Throwable[n];
+      DroppedItemException[] shared = new DroppedItemException[DropReason.values().length];
+      List<Object> gaveUpIds = null;
+      Throwable firstCause = null;
+      for (int i = 0; i < n; i++) {
+        Entry<T> e = ended.get(i);
+        int kind = kinds.get(i);
+        if (kind == SUCCEEDED) {
+          ok += e.count();
+        } else if (kind == DROPPED) {
+          DropReason r = (DropReason) requireNonNull(details.get(i));
+          if (droppedBy == null) {
+            droppedBy = new long[shared.length];
+          }
+          droppedBy[r.ordinal()] += e.count();
+          if (shared[r.ordinal()] == null) {
+            shared[r.ordinal()] = dropException(r);
+          }
+          errors[i] = shared[r.ordinal()];
+        } else {
+          Throwable cause = (Throwable) requireNonNull(details.get(i));
+          ItemWriteException error = deadLetter(e, cause);
+          if (error.deadLettered()) {
+            lettered += e.count();
+          } else {
+            bad += e.count();
+          }
+          errors[i] = error;
+          if (firstCause == null) {
+            firstCause = cause;
+          }
+          if (idFunction != null) {
+            if (gaveUpIds == null) {
+              gaveUpIds = new ArrayList<>();
+            }
+            if (gaveUpIds.size() < 10) {
+              gaveUpIds.add(idOf(e.item));
+            }
+          }
+        }
+      }
       if (ok > 0) {
         succeeded.add(ok);
       }
-      if (bad > 0) {
+      if (lettered > 0) {
+        deadLettered.add(lettered);
+      }
+      if (bad + lettered > 0) {
         failed.add(bad);
+        logGaveUp(bad + lettered, gaveUpIds, requireNonNull(firstCause));
       }
       if (droppedBy != null) {
         for (int i = 0; i < droppedBy.length; i++) {
@@ -1059,16 +1376,16 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (weigher != null) {
         acceptedWeight.addAndGet(-weight);
       }
-      long remaining = occupancy.addAndGet(-ended.size() * ONE_ACCEPTED) >>> 32;
+      long remaining = occupancy.addAndGet(-n * ONE_ACCEPTED) >>> 32;
       signalRoom();
-      for (int i = 0; i < ended.size(); i++) {
+      long now = time.nanoTime();
+      for (int i = 0; i < n; i++) {
         Entry<T> e = ended.get(i);
         latencies.record(now - e.acceptedAt);
-        Throwable error = errors.get(i);
-        if (error == null) {
+        if (errors[i] == null) {
           e.succeed();
         } else {
-          e.fail(error);
+          e.fail(errors[i]);
         }
       }
       FlushTracker.Epoch run = null;
@@ -1086,20 +1403,64 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       requireNonNull(run).finished.add(runLength);
       flushes.poll();
       afterRelease(remaining);
-      for (int i = 0; i < ended.size(); i++) {
-        Object reason = reasons.get(i);
-        if (reason == null) {
+      for (int i = 0; i < n; i++) {
+        int kind = kinds.get(i);
+        if (kind == SUCCEEDED) {
           continue;
         }
         T item = ended.get(i).item;
-        if (reason instanceof DropReason) {
-          DropReason r = (DropReason) reason;
-          notifyListener(() -> listener.onDropped(item, r));
+        Object detail = requireNonNull(details.get(i));
+        if (kind == DROPPED) {
+          notifyListener(() -> listener.onDropped(item, (DropReason) detail));
         } else {
-          Throwable cause = (Throwable) reason;
-          notifyListener(() -> listener.onFailed(item, cause));
+          notifyListener(() -> listener.onFailed(item, (Throwable) detail));
         }
       }
+    }
+  }
+
+  /** Hands {@code e} to the dead-letter handler, if any, and returns how its future fails. */
+  private ItemWriteException deadLetter(Entry<T> e, Throwable cause) {
+    DeadLetterHandler<T> handler = deadLetterHandler;
+    if (handler == null) {
+      return new ItemWriteException(name, cause, e.attempts, false);
+    }
+    try {
+      handler.handle(new DeadLetter<>(e.item, idOf(e.item), cause, e.attempts,
+          instantOf(e.firstAttemptAt), instantOf(e.lastAttemptAt)));
+      return new ItemWriteException(name, cause, e.attempts, true);
+    } catch (Throwable handlerFailure) {
+      ItemWriteException error = new ItemWriteException(name, cause, e.attempts, false);
+      error.addSuppressed(handlerFailure);
+      warnings.warn("batcher '{}': the dead-letter handler threw for item {}: {}", name,
+          idOf(e.item), handlerFailure.toString());
+      return error;
+    }
+  }
+
+  private @Nullable Object idOf(T item) {
+    if (idFunction == null) {
+      return null;
+    }
+    try {
+      return idFunction.apply(item);
+    } catch (RuntimeException e) {
+      return "<idFunction threw " + e + ">";
+    }
+  }
+
+  private Instant instantOf(long nanos) {
+    return startInstant.plusNanos(nanos - startNanos);
+  }
+
+  private void logGaveUp(long count, @Nullable List<Object> ids, Throwable firstCause) {
+    if (ids != null) {
+      warnings.warn("batcher '{}': {} item(s) failed for good, ids {}{}; first cause: {}", name,
+          count, ids, count > ids.size() ? " (first " + ids.size() + ")" : "",
+          firstCause.toString());
+    } else {
+      warnings.warn("batcher '{}': {} item(s) failed for good (set an idFunction to name them);"
+          + " first cause: {}", name, count, firstCause.toString());
     }
   }
 
@@ -1232,7 +1593,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     consumerLock.lock(); // the former leaves nextBatch() promptly once it sees aborted
     try {
       for (Entry<T> e; (e = front.pollFirst()) != null; ) {
-        s.drop(e, DropReason.CLOSE_TIMEOUT, null);
+        s.drop(e, DropReason.CLOSE_TIMEOUT);
       }
       frontWeight = 0;
       frontCount = 0;
@@ -1245,9 +1606,15 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         if (coalescing != null && e.key != null) {
           coalescing.remove(e.key, e);
         }
-        s.drop(e, DropReason.CLOSE_TIMEOUT, null);
+        s.drop(e, DropReason.CLOSE_TIMEOUT);
       }
       occupancy.addAndGet(-polled * ONE_QUEUED);
+      pullRetries();
+      for (Group<T> g; (g = retryHeap.poll()) != null; ) {
+        for (int i = g.next; i < g.entries.size(); i++) {
+          s.drop(g.entries.get(i), DropReason.CLOSE_TIMEOUT);
+        }
+      }
     } finally {
       consumerLock.unlock();
     }
@@ -1268,6 +1635,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     // Terminal counters first, submitted last: every ending counted was submitted before, so the
     // derived pending count is never negative.
     long ok = succeeded.sum();
+    long lettered = deadLettered.sum();
     long bad = failed.sum();
     Map<RefusalReason, Long> refusedBy = new EnumMap<>(RefusalReason.class);
     long refusedTotal = 0;
@@ -1288,10 +1656,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       batchesBy.put(c, batches[c.ordinal()].sum());
     }
     long sub = submitted.sum();
-    long pending = Math.max(0, sub - ok - bad - refusedTotal - droppedTotal);
+    long pending = Math.max(0, sub - ok - lettered - bad - refusedTotal - droppedTotal);
     long queued = Math.max(0, (occupancy.get() & 0xFFFF_FFFFL) + frontCount);
-    return new BatcherMetrics(sub, ok, bad, refusedBy, droppedBy, batchesBy, pending, queued,
-        inFlightCount.get(), batchSizes.summary(), latencies.summary());
+    return new BatcherMetrics(sub, ok, lettered, bad, refusedBy, droppedBy, batchesBy,
+        retries.sum(), bisections.sum(), pending, queued, inFlightCount.get(),
+        batchSizes.summary(), latencies.summary());
   }
 
   private static LongAdder[] adders(int n) {

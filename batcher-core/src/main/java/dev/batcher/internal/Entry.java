@@ -39,6 +39,12 @@ final class Entry<T> extends CompletableFuture<Void> {
   final @Nullable Object key;
   @Nullable List<CompletableFuture<Void>> waiters;
 
+  // Attempt bookkeeping: written by the worker that dispatches the entry, read by whoever
+  // completes or schedules it next; the in-flight set and the retry queue hand it over.
+  int attempts;
+  long firstAttemptAt;
+  long lastAttemptAt;
+
   /** 0 while pending; 1 once an ending has claimed the entry. Written only through the CAS. */
   @SuppressWarnings("unused")
   private volatile int finished;

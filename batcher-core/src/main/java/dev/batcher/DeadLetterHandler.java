@@ -1,0 +1,38 @@
+package dev.batcher;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives the items the batcher gave up on (see {@link DeadLetter}), to park them somewhere a
+ * person or a repair job can find them: a table, a topic, a file.
+ *
+ * <p>Called on a batcher worker thread, once per item, before the item's future fails; a slow
+ * handler slows the batcher. Once the handler returns, the item counts as dead-lettered and its
+ * future fails with an {@link ItemWriteException} whose {@link ItemWriteException#deadLettered()}
+ * is true. If the handler throws, the item counts as failed and its future fails with the item's
+ * cause, the handler's exception attached as suppressed: the item is never silently lost.
+ *
+ * @param <T> the item type
+ */
+@FunctionalInterface
+public interface DeadLetterHandler<T> {
+
+  /**
+   * Takes a dead letter.
+   *
+   * @throws Exception if it could not be stored
+   */
+  void handle(DeadLetter<T> letter) throws Exception;
+
+  /**
+   * Returns a handler that logs each dead letter at ERROR through SLF4J (logger {@code
+   * dev.batcher.DeadLetter}), with the item's id when there is one, else the item itself.
+   */
+  static <T> DeadLetterHandler<T> logging() {
+    Logger log = LoggerFactory.getLogger(DeadLetter.class);
+    return letter -> log.error("dead letter {} after {} attempt(s) ({} .. {}): {}",
+        letter.id() != null ? "id=" + letter.id() : "item=" + letter.item(), letter.attempts(),
+        letter.firstAttempt(), letter.lastAttempt(), letter.cause().toString());
+  }
+}
