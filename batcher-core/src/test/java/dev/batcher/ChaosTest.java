@@ -80,7 +80,7 @@ class ChaosTest {
           hasPoison |= isPoison(id, poisonEvery);
         }
         if (!hasPoison && r.nextInt(4_000) == 0 && hangs.incrementAndGet() <= 2) {
-          Thread.sleep(3_000); // past the delivery timeout; the batcher interrupts us
+          new CountDownLatch(1).await(); // hangs until the batcher abandons the call
           throw new IllegalStateException("unreachable: the hang should be interrupted");
         }
         if (r.nextDouble() < batchFailure) {

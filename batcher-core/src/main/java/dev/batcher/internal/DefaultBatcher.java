@@ -1379,13 +1379,15 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       long remaining = occupancy.addAndGet(-n * ONE_ACCEPTED) >>> 32;
       signalRoom();
       long now = time.nanoTime();
-      for (int i = 0; i < n; i++) {
-        Entry<T> e = ended.get(i);
-        latencies.record(now - e.acceptedAt);
-        if (errors[i] == null) {
-          e.succeed();
-        } else {
-          e.fail(errors[i]);
+      try (Histogram.Batch latency = latencies.batch()) {
+        for (int i = 0; i < n; i++) {
+          Entry<T> e = ended.get(i);
+          latency.record(now - e.acceptedAt);
+          if (errors[i] == null) {
+            e.succeed();
+          } else {
+            e.fail(errors[i]);
+          }
         }
       }
       FlushTracker.Epoch run = null;

@@ -30,6 +30,38 @@ final class Histogram {
     max.accumulate(v);
   }
 
+  /**
+   * Records many values with one atomic increment each: the count, sum and max are gathered by
+   * the caller's {@link Batch} and published once. For the worker, which records every item.
+   */
+  Batch batch() {
+    return new Batch();
+  }
+
+  /** Values recorded together; not thread-safe, publish with {@link #close()}. */
+  final class Batch implements AutoCloseable {
+    private long n;
+    private long total;
+    private long largest;
+
+    void record(long value) {
+      long v = Math.max(0, value);
+      counts.incrementAndGet(index(v));
+      n++;
+      total += v;
+      largest = Math.max(largest, v);
+    }
+
+    @Override
+    public void close() {
+      if (n > 0) {
+        count.add(n);
+        sum.add(total);
+        max.accumulate(largest);
+      }
+    }
+  }
+
   /** Values below 16 get a bucket each; above, the top 5 significant bits pick the bucket. */
   static int index(long v) {
     if (v < SUB) {

@@ -43,6 +43,19 @@ class HistogramTest {
   }
 
   @Test
+  void batch_publishesTheSameSummaryAsSingleRecords() {
+    Histogram single = new Histogram();
+    Histogram batched = new Histogram();
+    try (Histogram.Batch b = batched.batch()) {
+      for (long v = 0; v < 5_000; v += 7) {
+        single.record(v);
+        b.record(v);
+      }
+    }
+    assertThat(batched.summary()).isEqualTo(single.summary());
+  }
+
+  @Test
   void negative_isRecordedAsZero() {
     Histogram h = new Histogram();
     h.record(-5);
