@@ -105,6 +105,9 @@ public interface Batcher<T> extends AutoCloseable {
    *
    * <p>A sink call that hangs is abandoned after {@code deliveryTimeout}, so this returns within
    * about {@code deliveryTimeout} of the last accepted item's acceptance even then.
+   *
+   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
+   * starts closing and returns at once, since waiting there would wait for itself.
    */
   @Override
   void close();

@@ -707,6 +707,20 @@ class BatcherTest {
   }
 
   @Test
+  void close_fromACallbackOnTheWorker_doesNotDeadlock() {
+    RecordingSink<String> sink = new RecordingSink<>();
+    Batcher<String> b = Batcher.builder(sink).build();
+    CompletableFuture<Void> second = new CompletableFuture<>();
+    b.submit("first").thenRun(() -> {
+      second.complete(null);
+      b.close(); // runs on the worker thread
+    });
+    assertThat(second).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+    assertThat(sink.allItems()).containsExactly("first");
+  }
+
+  @Test
   void close_concurrentWithProducers_losesNothing() throws Exception {
     for (int round = 0; round < 20; round++) {
       RecordingSink<Integer> sink = new RecordingSink<>();

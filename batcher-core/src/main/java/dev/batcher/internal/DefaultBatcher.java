@@ -572,7 +572,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       long now = time.nanoTime();
       pullRetries();
-      expireWaiting(now);
+      expireWaiting(now, false);
       Group<T> retry = retryHeap.peek();
       if (retry != null && retry.notBefore - now <= 0) {
         Formed<T> batch = takeRetries(now);
@@ -649,13 +649,24 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * items. Called with consumerLock held.
    */
   private @Nullable Formed<T> takeRetries(long now) {
+    Settlement expired = new Settlement();
+    try {
+      return takeRetries(now, expired);
+    } finally {
+      expired.commit();
+    }
+  }
+
+  private @Nullable Formed<T> takeRetries(long now, Settlement expired) {
     Group<T> g = retryHeap.peek();
     if (g != null && g.pinned) {
       retryHeap.poll();
       List<Entry<T>> entries = new ArrayList<>(g.entries.size());
       long weight = 0;
       for (Entry<T> e : g.entries) {
-        if (!e.isFinished()) { // the monitor may have dropped it meanwhile
+        if (expired(e, now)) {
+          expired.drop(e, DropReason.DELIVERY_TIMEOUT);
+        } else if (!e.isFinished()) { // the monitor may have dropped it meanwhile
           entries.add(e);
           weight += e.weight;
         }
@@ -671,6 +682,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           break retries;
         }
         Entry<T> e = g.entries.get(g.next);
+        if (expired(e, now)) {
+          expired.drop(e, DropReason.DELIVERY_TIMEOUT);
+        }
         if (e.isFinished()) {
           g.next++;
           continue;
@@ -752,7 +766,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * Drops waiting entries older than the delivery timeout. The queue is in acceptance order, so
    * they are at its head. Called with consumerLock held.
    */
-  private void expireWaiting(long now) {
+  private void expireWaiting(long now, boolean retriesToo) {
     Settlement s = null;
     while (true) {
       Entry<T> e = front.peekFirst();
@@ -790,7 +804,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       s.drop(e, DropReason.DELIVERY_TIMEOUT);
     }
     frontCount = front.size();
-    for (Group<T> g : retryHeap) {
+    // The former drops expired retries as it takes them; only the monitor scans the whole heap,
+    // for when no former comes by (every worker stuck in a hung sink).
+    for (Group<T> g : retriesToo ? retryHeap : List.<Group<T>>of()) {
       for (int i = g.next; i < g.entries.size(); i++) {
         Entry<T> e = g.entries.get(i);
         if (!e.isFinished() && expired(e, now)) {
@@ -1183,7 +1199,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       } else if (consumerLock.tryLock()) {
         try {
           pullRetries();
-          expireWaiting(now);
+          expireWaiting(now, true);
           Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
           if (head != null) {
             next = Math.min(next, head.acceptedAt + deliveryTimeoutNanos);
@@ -1556,6 +1572,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         terminate();
       }
     }
+    if (isBatcherThread()) {
+      // Called from a callback on one of our own threads: waiting would wait for ourselves.
+      return terminated.isDone() && !aborted;
+    }
     long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
     try {
       terminated.get(Math.min(timeout.toNanos(), Long.MAX_VALUE / 4), TimeUnit.NANOSECONDS);
@@ -1570,6 +1590,19 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     joinWorkers(deadline);
     return !aborted;
+  }
+
+  private boolean isBatcherThread() {
+    Thread me = Thread.currentThread();
+    if (me == monitor) {
+      return true;
+    }
+    for (Worker w : workers) {
+      if (w.thread == me) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void joinWorkers(long deadline) {
