@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the JMH jar, runs both suites RUNS times (default 2, to show the noise), and regenerates
-# docs/results.md and docs/img/*.png from the JSON. About 11 minutes per run on 2 cores.
+# docs/results.md and docs/img/*.png from the JSON. About 16 minutes per run on 2 cores (13
+# without JAVA21_HOME).
 #
 #   benchmarks/run.sh                      # the published runs: full batch-size matrix
 #   RUNS=1 benchmarks/run.sh               # one run
 #   JAVA21_HOME=/path/to/jdk21+ benchmarks/run.sh   # adds virtual-thread producers
-#   QUICK=1 benchmarks/run.sh              # defaults only (batch size 512), no report
+#   QUICK=1 benchmarks/run.sh              # the short version: both suites with their defaults
 #
 # Environment: JAVA (default: java on PATH) runs the suites; JAVA21_HOME, when set, runs the
 # virtual-thread producers; OUT (default benchmarks/target/results) keeps each run's JSON and logs.
@@ -21,7 +22,7 @@ JAR=benchmarks/target/benchmarks.jar
 mvn -B -q -pl benchmarks -am package -DskipTests
 
 if [[ -n "${QUICK:-}" ]]; then
-  exec "$JAVA" -jar "$JAR" -f 1 -wi 1 -i 3
+  exec "$JAVA" -jar "$JAR"
 fi
 
 report_args=()
@@ -35,13 +36,14 @@ for i in $(seq 1 "$RUNS"); do
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   } > "$dir/env.txt"
 
-  tp=("$JAVA" -jar "$JAR" CoreThroughput -p batchSize=64,512,4096 -rf json -rff "$dir/throughput.json")
+  # ours needs about 3 s to warm up: longer than the suite's default
+  tp=("$JAVA" -jar "$JAR" CoreThroughput -p batchSize=64,512,4096 -wi 3 -i 5 -rf json -rff "$dir/throughput.json")
   lat=("$JAVA" -jar "$JAR" Latency -rf json -rff "$dir/latency.json")
   printf '%s\n' "${tp[*]}" "${lat[*]}" > "$dir/commands.txt"
   "${tp[@]}" > "$dir/throughput.log" 2>&1
   "${lat[@]}" > "$dir/latency.log" 2>&1
   if [[ -n "$JAVA21_HOME" ]]; then
-    vt=("$JAVA21_HOME/bin/java" -jar "$JAR" CoreThroughput -p producerThreads=virtual -rf json -rff "$dir/virtual.json")
+    vt=("$JAVA21_HOME/bin/java" -jar "$JAR" CoreThroughput -p producerThreads=virtual -wi 3 -i 5 -rf json -rff "$dir/virtual.json")
     printf '%s\n' "${vt[*]}" >> "$dir/commands.txt"
     "${vt[@]}" > "$dir/virtual.log" 2>&1
   fi

@@ -49,8 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * OpenTelemetry {@code BatchSpanProcessor} with a no-op exporter). See each contender's Javadoc in
  * {@code dev.batcher.benchmarks.contenders}.
  *
- * <p><b>Run</b> (defaults: 1 fork, 1 × 1 s warm-up, 3 × 1 s measurement, batch size 512, about 3
- * minutes on 2 cores):
+ * <p><b>Run</b> (defaults: 1 fork, 2 × 1 s warm-up, 3 × 1 s measurement, batch size 512, platform
+ * threads: 20 cases, about 2.5 minutes on 2 cores). Ours needs about 3 s of warm-up to reach its
+ * steady state, so the published runs use {@code -wi 3 -i 5}:
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar CoreThroughput -rf json -rff throughput.json
  * java -jar benchmarks/target/benchmarks.jar CoreThroughput -p batchSize=64,512,4096   # full matrix
@@ -62,7 +63,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 1, time = 1)
+@Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Threads(1) // the JMH thread hands rounds to the producers; producers are set by the parameter
 @State(Scope.Benchmark)

@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * same batch size and delay; gax, Reactor and OpenTelemetry cannot run with a zero delay and use
  * 1 ms instead (see {@link CoreThroughputBenchmark}).
  *
- * <p><b>Run</b> (defaults: 1 fork, 1 × 1 s warm-up, 3 × 2 s measurement: about 6,000 probes per
- * case, so p99.9 rests on about 6 samples; about 3.5 minutes on 2 cores):
+ * <p><b>Run</b> (defaults: 1 fork, 2 × 1 s warm-up, 3 × 2 s measurement: about 6,000 probes per
+ * case, so p99.9 rests on about 6 samples; 20 cases, about 3.5 minutes on 2 cores):
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar Latency -rf json -rff latency.json
  * java -jar benchmarks/target/benchmarks.jar Latency -p library=batcher,abq -p load=low
@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 1, time = 1)
+@Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Threads(1)
 @State(Scope.Benchmark)

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
@@ -14,8 +16,12 @@ import reactor.util.concurrent.Queues;
  * each item's future: per-item completion as a Reactor team would add it.
  *
  * <p>A Reactor sink is serialized: a producer that finds another one emitting gets {@code
- * FAIL_NON_SERIALIZED}, and {@code EmitFailureHandler.busyLooping} retries it, which is Reactor's
- * documented way to emit from many threads. {@code bufferTimeout} calls the subscriber on the
+ * FAIL_NON_SERIALIZED} and retries until it gets through, yielding its thread between attempts:
+ * what Reactor's {@code EmitFailureHandler.busyLooping(Duration)} does, minus its deadline, and
+ * with {@code Thread.yield()} (and now and then a 1 µs sleep) instead of a pure spin. Two reasons: that handler's deadline is fixed
+ * when the handler is created, so one shared instance stops retrying once it has passed (a fresh
+ * one per emit costs an allocation per item); and on virtual threads a pure spin can take every
+ * carrier while the producer that holds the sink is unmounted, which hung the suite. {@code bufferTimeout} calls the subscriber on the
  * thread that filled the buffer (or on the timer thread), so the sink runs on a producer thread.
  * The sink's queue is unbounded; the suites bound what is outstanding by their windows.
  *
@@ -26,8 +32,22 @@ public final class ReactorContender implements Contender {
   /** What stands in for a delay of zero. */
   public static final Duration MIN_DELAY = Duration.ofMillis(1);
 
-  private static final Sinks.EmitFailureHandler RETRY =
-      Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(10));
+  /**
+   * Retries a concurrent emission, yielding, and sleeping a microsecond now and then so that the
+   * producer holding the sink always gets a thread; gives up on anything else (overflow,
+   * terminated).
+   */
+  private static final Sinks.EmitFailureHandler RETRY = (signal, result) -> {
+    if (result == Sinks.EmitResult.FAIL_NON_SERIALIZED) {
+      if ((ThreadLocalRandom.current().nextInt() & 63) == 0) {
+        LockSupport.parkNanos(1_000);
+      } else {
+        Thread.yield();
+      }
+      return true;
+    }
+    return false;
+  };
 
   private final Sinks.Many<Pending> sink;
   private final Disposable subscription;
@@ -56,7 +76,7 @@ public final class ReactorContender implements Contender {
     Pending p = new Pending(item);
     try {
       sink.emitNext(p, RETRY);
-    } catch (RuntimeException e) { // an overflow or a retry that gave up
+    } catch (RuntimeException e) { // an overflow, or the sink has terminated
       p.completeExceptionally(new RefusedException(e));
     }
     return p;

@@ -166,28 +166,33 @@ public final class ResultsReport {
         .append("From a fresh clone (JDK 17+, Maven 3.8+), the project's main command builds the")
         .append(" JMH jar and runs a short version of both suites:\n\n")
         .append("```\n")
-        .append("mvn -B -q -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar -f 1 -wi 1 -i 3\n")
+        .append("mvn -B -q -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar\n")
         .append("```\n\n")
-        .append("It takes about 7 minutes on 2 cores. For each case JMH prints a table row; read")
-        .append(" them like this. `CoreThroughputBenchmark.submitToCompletion` rows give items per")
-        .append(" second for each `library` and number of `producers`: the row without a suffix")
+        .append("It takes about 6 minutes on 2 cores (20 throughput cases, then 20 latency cases,")
+        .append(" each in its own JVM). For each case JMH prints a table row; read them like this.")
+        .append(" `CoreThroughputBenchmark.submitToCompletion` rows give items per second for each")
+        .append(" `library` and number of `producers` (batch size 512): the row without a suffix")
         .append(" counts items *submitted*, `:delivered` the items whose completion the producer")
         .append(" saw (compare libraries by this one), and `:refused`, `:failed` and `:lost`")
         .append(" what a library refused, failed or silently dropped (they should be `≈ 0`; a")
-        .append(" library that drops does not get credit for it). `LatencyBenchmark.enqueueToCompletion`")
+        .append(" library that drops gets no credit for it). `LatencyBenchmark.enqueueToCompletion`")
         .append(" rows give, in microseconds, the time from `submit` to the completion of the")
         .append(" item's future, as a mean and as percentiles (`:p0.50`, `:p0.99`, `:p0.999`) at")
         .append(" `load=low` (about 1,000 items/s) and `load=high`, with natural batching")
-        .append(" (`lingerMs=0`) and with a 5 ms linger. At the end of each high-load trial a")
-        .append(" line says what load the background producer actually offered; a library that")
-        .append(" could not keep up offered less than asked.\n\n")
-        .append("`benchmarks/run.sh` runs the suites the way these results were made (two runs, the")
-        .append(" full batch-size matrix, virtual-thread producers on a JDK 21+ if `JAVA21_HOME`")
-        .append(" is set) and regenerates this page and its charts; see the commands below. Every")
-        .append(" JMH option works as usual: `-l` lists the benchmarks, `-p library=batcher,abq`")
-        .append(" narrows a parameter, `-rf json -rff out.json` writes JSON, `-prof gc` adds")
-        .append(" allocation rates, and `-f 3 -wi 5 -i 10 -r 2s` runs longer. The Javadoc of each")
-        .append(" benchmark class says what it measures and how the peers are configured.\n\n");
+        .append(" (`lingerMs=0`) and with a 5 ms linger. After each high-load trial a line says")
+        .append(" what load the background producer actually offered; a library that could not")
+        .append(" keep up offered less than asked. The library names: `batcher` is ours, `abq` a")
+        .append(" hand-written `ArrayBlockingQueue` worker, `gax` gax-java's `BatcherImpl`,")
+        .append(" `reactor` Reactor's `bufferTimeout`, `otel` OpenTelemetry's")
+        .append(" `BatchSpanProcessor`.\n\n")
+        .append("`benchmarks/run.sh` makes the runs published here (two runs of the full")
+        .append(" batch-size matrix with a longer warm-up, virtual-thread producers on a JDK 21+")
+        .append(" when `JAVA21_HOME` is set) and regenerates this page and its charts; the exact")
+        .append(" commands are below. Every JMH option works as usual: `-l` lists the benchmarks,")
+        .append(" `-p library=batcher,abq` narrows a parameter, `-rf json -rff out.json` writes")
+        .append(" JSON, `-prof gc` adds allocation rates, and `-f 3 -wi 5 -i 10 -r 2s` runs")
+        .append(" longer. The Javadoc of each benchmark class says what it measures and how the")
+        .append(" peers are configured.\n\n");
   }
 
   private static void theRuns(StringBuilder md, List<Run> runs) {
@@ -503,8 +508,8 @@ public final class ResultsReport {
         .append(" first").append(runs.size() > 1 ? ", the other runs in parentheses" : "")
         .append(". Linger 0 is natural batching for ours and the hand-written queue; gax,")
         .append(" Reactor and OpenTelemetry cannot run with 0 and use 1 ms.\n\n");
-    md.append("| library | linger | load | p50 | p99 | p99.9 | samples |\n")
-        .append("|---|---:|---|---:|---:|---:|---:|\n");
+    md.append("| library | linger | load | p50 | p99 | p99.9 |\n")
+        .append("|---|---:|---|---:|---:|---:|\n");
     Map<String, Chart> byLoad = new LinkedHashMap<>();
     for (String load : List.of("low", "high")) {
       byLoad.put(load, Chart.latency("latency-" + load + ".png",
@@ -533,7 +538,7 @@ public final class ResultsReport {
             }
             md.append(" |");
           }
-          md.append(' ').append(samples(x0)).append(" |\n");
+          md.append('\n');
           byLoad.get(load).addBars(LIBRARY_NAMES.getOrDefault(lib, lib).split(" ")[0] + " "
                   + linger + "ms",
               x0.percentiles().getOrDefault("50.0", Double.NaN),
@@ -557,11 +562,6 @@ public final class ResultsReport {
         .filter(x -> x.param("library").equals(lib) && x.param("load").equals(load)
             && x.param("lingerMs").equals(linger))
         .findFirst().orElse(null);
-  }
-
-  private static String samples(JmhRecord x) {
-    return x.secondary().containsKey("samples")
-        ? String.format(Locale.ROOT, "%.0f", x.secondary().get("samples")) : "";
   }
 
   // =================================================================================== noise

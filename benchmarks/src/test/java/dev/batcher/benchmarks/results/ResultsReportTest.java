@@ -42,7 +42,7 @@ class ResultsReportTest {
 
     assertThat(md).contains("## How to run")
         .contains("mvn -B -q -pl benchmarks -am package -DskipTests && java -jar"
-            + " benchmarks/target/benchmarks.jar -f 1 -wi 1 -i 3")
+            + " benchmarks/target/benchmarks.jar\n")
         .contains("| machine | Test CPU, 2 cores | Test CPU, 2 cores |")
         .contains("java -jar benchmarks/target/benchmarks.jar CoreThroughput -rf json")
         // ours 12 M at 2 producers: the 10 M target is met in both runs
