@@ -155,6 +155,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * must not wait for consumerLock (an idle former holds it while parked).
    */
   private final PriorityQueue<Group<T>> retryHeap = new PriorityQueue<>();
+  /** Entries the former dropped while forming, committed once it releases consumerLock. */
+  private Settlement deferred = new Settlement();
+  /** Returned by nextBatch() when it has deferred drops to commit before going on. */
+  private final Formed<T> deferredMarker = new Formed<>(List.of(), FlushCause.DELAY, 0, false);
   private final ConcurrentLinkedQueue<Group<T>> retryInbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong retrySeq = new AtomicLong();
 
@@ -164,6 +168,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
   private final AtomicInteger workerSeq = new AtomicInteger();
   private final Thread monitor;
+  /** When the monitor plans to wake next; dispatch wakes it sooner for an older batch. */
+  private volatile long monitorWakeAt;
 
   // ---- producers waiting for room (OverflowPolicy.BLOCK); j.u.c locks do not pin virtual threads
   private final ReentrantLock notFullLock = new ReentrantLock();
@@ -185,6 +191,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final LongAdder retries = new LongAdder();
   private final LongAdder bisections = new LongAdder();
   private final LongAdder[] refused = adders(RefusalReason.values().length);
+  /** One exception per refusal reason, without a stack trace, shared by all refused futures. */
+  private final RejectedItemException[] refusals;
   private final LongAdder[] dropped = adders(DropReason.values().length);
   private final LongAdder[] batches = adders(FlushCause.values().length);
   private final AtomicInteger inFlightCount = new AtomicInteger();
@@ -218,6 +226,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.idFunction = config.idFunction();
     this.atomicSink = config.atomicSink();
     this.startNanos = time.nanoTime();
+    this.refusals = new RejectedItemException[RefusalReason.values().length];
+    for (RefusalReason r : RefusalReason.values()) {
+      refusals[r.ordinal()] = new RejectedItemException(name, r, describe(r, null), null);
+    }
 
     int workerCount = asyncSink == null ? config.maxInFlightBatches() : 1;
     this.monitor = newThread(this::runMonitor, "batcher-" + name + "-monitor");
@@ -289,16 +301,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     queue.offer(entry);
     long queuedW = weigher == null ? 0 : queuedWeight.addAndGet(weight);
     signalFormer(queued, queuedW);
+    if (aborted) {
+      dropAfterAbort(entry);
+    }
     return entry;
   }
 
   private CompletableFuture<Void> acceptCoalesced(T item, Object key, boolean mayBlock) {
     ConcurrentHashMap<Object, Entry<T>> map = requireNonNull(coalescing);
     BinaryOperator<T> merge = requireNonNull(coalesceMerge);
+    if (closed) {
+      return refuse(item, RefusalReason.CLOSED, "", null);
+    }
     CompletableFuture<Void> waiter = new CompletableFuture<>();
-    // Fast path: the key is waiting; merge into it under the map's bin lock.
+    // Fast path: the key is waiting; merge into it under the map's bin lock. An entry is removed
+    // from the map before it is finished, so a finished one is only met in a race: treat it as
+    // absent.
     try {
-      if (map.computeIfPresent(key, (k, e) -> mergeInto(e, item, waiter, merge)) != null) {
+      if (map.computeIfPresent(key,
+          (k, e) -> e.isFinished() ? null : mergeInto(e, item, waiter, merge)) != null) {
         return waiter;
       }
     } catch (RuntimeException e) {
@@ -314,21 +335,44 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     FlushTracker.Epoch epoch = flushes.current();
     Entry<T> fresh = new Entry<>(item, time.nanoTime(), 0, epoch, key);
+    // Counted before the entry is visible in the map: an item merged into it may be followed by
+    // a flush() that must wait for it.
+    epoch.started.increment();
     Entry<T> winner;
     try {
-      winner = map.compute(key, (k, e) -> e == null ? fresh : mergeInto(e, item, waiter, merge));
+      winner = map.compute(key, (k, e) -> e == null || e.isFinished() ? fresh
+          : mergeInto(e, item, waiter, merge));
     } catch (RuntimeException e) {
+      epoch.finished.increment();
       unreserve(0);
       return refuse(item, RefusalReason.MERGE_FAILED, "", e);
     }
     if (winner != fresh) { // another producer created the key meanwhile; we merged into it
+      epoch.finished.increment();
       unreserve(0);
+      flushes.poll();
       return waiter;
     }
-    epoch.started.increment();
     queue.offer(fresh);
     signalFormer(queued, 0);
+    if (aborted) {
+      dropAfterAbort(fresh);
+    }
     return fresh;
+  }
+
+  /**
+   * A producer passed the closed check just before close(Duration) gave up, and linked its entry
+   * after abort() drained the queue: nobody else will end it. abort() sets {@code aborted} before
+   * draining and the producer links before reading it, so one of the two always sees the entry.
+   */
+  private void dropAfterAbort(Entry<T> entry) {
+    if (coalescing != null && entry.key != null) {
+      coalescing.remove(entry.key, entry);
+    }
+    Settlement s = new Settlement();
+    s.drop(entry, DropReason.CLOSE_TIMEOUT);
+    s.commit();
   }
 
   private static <T> Entry<T> mergeInto(
@@ -402,6 +446,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       acceptedWeight.addAndGet(-weight);
     }
     long now = occupancy.addAndGet(-(ONE_ACCEPTED + ONE_QUEUED));
+    signalRoom(1);
     afterRelease(now >>> 32);
   }
 
@@ -466,8 +511,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       T item, RefusalReason reason, String detail, @Nullable Throwable cause) {
     refused[reason.ordinal()].increment();
     notifyListener(() -> listener.onRefused(item, reason));
-    String text = detail.isEmpty() ? describe(reason, cause) : detail;
-    return new Refused(new RejectedItemException(name, reason, text, cause));
+    RejectedItemException error = cause == null && detail.isEmpty()
+        ? refusals[reason.ordinal()] // shared: shedding load must not allocate an exception each
+        : new RejectedItemException(name, reason,
+            detail.isEmpty() ? describe(reason, cause) : detail, cause);
+    return new Refused(error);
   }
 
   private String describe(RefusalReason reason, @Nullable Throwable cause) {
@@ -572,10 +620,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       long now = time.nanoTime();
       pullRetries();
-      expireWaiting(now, false);
+      expireWaiting(now, false, deferred);
+      if (!deferred.isEmpty()) {
+        return deferredMarker; // commit the drops outside the lock, then come back
+      }
       Group<T> retry = retryHeap.peek();
       if (retry != null && retry.notBefore - now <= 0) {
-        Formed<T> batch = takeRetries(now);
+        Formed<T> batch = takeRetries(now, deferred);
         if (batch != null) {
           return batch;
         }
@@ -593,7 +644,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         if (queue.peek() == null && retryInbox.isEmpty() && !aborted
             && !(closed && accepted() == 0)) {
           if (retry != null) {
-            time.parkNanos(this, retry.notBefore - now); // until the next retry is due
+            parkUntil(retry.notBefore); // until the next retry is due
           } else {
             LockSupport.park(this);
           }
@@ -609,11 +660,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           extraLinger = jitter == 0 ? 0
               : (long) (ThreadLocalRandom.current().nextDouble() * jitter * lingerNanos);
         }
-        long wait = head.acceptedAt + lingerNanos + extraLinger - now;
-        if (retry != null) {
-          wait = Math.min(wait, retry.notBefore - now);
+        long deadline = head.acceptedAt + lingerNanos + extraLinger;
+        if (retry != null && retry.notBefore - deadline < 0) {
+          deadline = retry.notBefore;
         }
-        if (wait > 0) {
+        if (deadline - now > 0) {
           frontCount = front.size();
           frontWeightPublished = frontWeight;
           formerState.set(LINGER);
@@ -621,7 +672,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           if (queuedCount() < maxBatchSize
               && (weigher == null || queuedWeight.get() + frontWeight < maxBatchWeight)
               && !closed && !flushes.pending() && !aborted && retryInbox.isEmpty()) {
-            time.parkNanos(this, wait);
+            parkUntil(deadline);
           }
           formerState.set(RUNNING);
           continue;
@@ -648,15 +699,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * Forms a batch from due retries: a pinned group alone, or due entries topped up with waiting
    * items. Called with consumerLock held.
    */
-  private @Nullable Formed<T> takeRetries(long now) {
-    Settlement expired = new Settlement();
-    try {
-      return takeRetries(now, expired);
-    } finally {
-      expired.commit();
-    }
-  }
-
   private @Nullable Formed<T> takeRetries(long now, Settlement expired) {
     Group<T> g = retryHeap.peek();
     if (g != null && g.pinned) {
@@ -763,11 +805,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Drops waiting entries older than the delivery timeout. The queue is in acceptance order, so
-   * they are at its head. Called with consumerLock held.
+   * Drops waiting entries older than the delivery timeout into {@code s}, to be committed after
+   * the lock is released. The queue is in acceptance order, so they are at its head. Called with
+   * consumerLock held.
+   *
+   * @return the earliest delivery deadline among the entries still waiting
    */
-  private void expireWaiting(long now, boolean retriesToo) {
-    Settlement s = null;
+  private long expireWaiting(long now, boolean retriesToo, Settlement s) {
     while (true) {
       Entry<T> e = front.peekFirst();
       if (e != null) {
@@ -795,31 +839,32 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           break;
         }
       }
-      if (s == null) {
-        s = new Settlement();
-      }
       if (coalescing != null && e.key != null) {
         coalescing.remove(e.key, e);
       }
       s.drop(e, DropReason.DELIVERY_TIMEOUT);
     }
     frontCount = front.size();
-    // The former drops expired retries as it takes them; only the monitor scans the whole heap,
-    // for when no former comes by (every worker stuck in a hung sink).
-    for (Group<T> g : retriesToo ? retryHeap : List.<Group<T>>of()) {
-      for (int i = g.next; i < g.entries.size(); i++) {
-        Entry<T> e = g.entries.get(i);
-        if (!e.isFinished() && expired(e, now)) {
-          if (s == null) {
-            s = new Settlement();
+    Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
+    long next = head == null ? Long.MAX_VALUE : head.acceptedAt + deliveryTimeoutNanos;
+    if (retriesToo) {
+      // The former drops expired retries as it takes them; only the monitor scans the whole
+      // heap, for when no former comes by (every worker stuck in a hung sink).
+      for (Group<T> g : retryHeap) {
+        for (int i = g.next; i < g.entries.size(); i++) {
+          Entry<T> e = g.entries.get(i);
+          if (e.isFinished()) {
+            continue;
           }
-          s.drop(e, DropReason.DELIVERY_TIMEOUT);
+          if (expired(e, now)) {
+            s.drop(e, DropReason.DELIVERY_TIMEOUT);
+          } else {
+            next = Math.min(next, e.acceptedAt + deliveryTimeoutNanos);
+          }
         }
       }
     }
-    if (s != null) {
-      s.commit();
-    }
+    return next;
   }
 
   private boolean expired(Entry<T> e, long now) {
@@ -872,13 +917,29 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return t;
   }
 
+  /**
+   * Takes the next batch, committing outside the lock whatever the former dropped on the way
+   * (completing futures runs callbacks, which may block or call back into the batcher).
+   */
   private @Nullable Formed<T> takeBatch() {
-    consumerLock.lock();
-    try {
-      return nextBatch();
-    } finally {
-      former = null;
-      consumerLock.unlock();
+    while (true) {
+      Formed<T> batch;
+      Settlement drops;
+      consumerLock.lock();
+      try {
+        batch = nextBatch();
+        drops = deferred;
+        if (!drops.isEmpty()) {
+          deferred = new Settlement();
+        }
+      } finally {
+        former = null;
+        consumerLock.unlock();
+      }
+      drops.commit();
+      if (batch != deferredMarker) {
+        return batch;
+      }
     }
   }
 
@@ -890,6 +951,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         return;
       }
       InFlight flight = dispatch(batch, w);
+      if (flight == null) {
+        continue;
+      }
       BatchResult result = null;
       Throwable failure = null;
       try {
@@ -922,6 +986,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         return;
       }
       InFlight flight = dispatch(batch, w);
+      if (flight == null) {
+        continue; // its slot was released when it was abandoned
+      }
       CompletionStage<BatchResult> stage;
       try {
         stage = requireNonNull(s.write(itemsOf(batch.entries)),
@@ -972,17 +1039,29 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  private InFlight dispatch(Formed<T> batch, Worker w) {
+  private @Nullable InFlight dispatch(Formed<T> batch, Worker w) {
     long now = time.nanoTime();
     InFlight flight = new InFlight(batch, now, w);
+    long oldest = now;
     for (Entry<T> e : batch.entries) {
       if (e.attempts++ == 0) {
         e.firstAttemptAt = now;
       }
       e.lastAttemptAt = now;
+      if (e.acceptedAt - oldest < 0) {
+        oldest = e.acceptedAt;
+      }
     }
     inFlightCount.incrementAndGet();
     inFlight.add(flight);
+    if (aborted) {
+      // close(Duration) gave up between takeBatch() and here and may not have seen this batch.
+      abandon(flight, DropReason.CLOSE_TIMEOUT);
+      return null;
+    }
+    if (oldest + deliveryTimeoutNanos - monitorWakeAt < 0) {
+      LockSupport.unpark(monitor); // a retried item: due before the monitor meant to look
+    }
     return flight;
   }
 
@@ -1025,32 +1104,45 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     Settlement s = new Settlement();
     Retries again = new Retries(now, flight.pinned);
     int ok = 0;
-    if (broken != null) {
-      for (Entry<T> e : entries) {
-        s.giveUp(e, broken);
-      }
-    } else if (failure == null) {
-      BatchResult r = requireNonNull(result);
-      for (int i = 0; i < entries.size(); i++) {
-        Entry<T> e = entries.get(i);
-        BatchResult.Outcome outcome = r.outcome(i);
-        if (outcome == BatchResult.Outcome.SUCCEEDED) {
-          s.succeed(e);
-          ok++;
-        } else {
-          Throwable cause = requireNonNull(r.cause(i));
-          if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY || !again.offer(e, cause, s)) {
-            s.giveUp(e, cause);
+    try {
+      if (broken != null) {
+        for (Entry<T> e : entries) {
+          s.giveUp(e, broken);
+        }
+      } else if (failure == null) {
+        BatchResult r = requireNonNull(result);
+        for (int i = 0; i < entries.size(); i++) {
+          Entry<T> e = entries.get(i);
+          BatchResult.Outcome outcome = r.outcome(i);
+          if (outcome == BatchResult.Outcome.SUCCEEDED) {
+            s.succeed(e);
+            ok++;
+          } else {
+            Throwable cause = requireNonNull(r.cause(i));
+            if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY || !again.offer(e, cause, s)) {
+              s.giveUp(e, cause);
+            }
           }
         }
+      } else {
+        failWhole(flight, failure, again, s);
       }
-    } else {
-      failWhole(flight, failure, again, s);
+    } catch (Throwable bug) {
+      // User code on this path (the retry classifier, a listener) threw. The batch is out of
+      // the in-flight set, so nothing else would ever end its items: give them up here.
+      LOG.error("batcher '{}': failed while handling the result of a batch of {} items; giving "
+          + "them up", name, entries.size(), bug);
+      again = null;
+      for (Entry<T> e : entries) {
+        s.giveUp(e, bug);
+      }
     }
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(entries.size());
     s.commit();
-    again.schedule();
+    if (again != null) {
+      again.schedule();
+    }
     BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok,
         entries.size() - ok, sinkNanos);
     notifyListener(() -> listener.onBatch(event));
@@ -1098,6 +1190,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     private final boolean pinned;
     private @Nullable Map<Integer, List<Entry<T>>> byAttempts;
     private @Nullable List<List<Entry<T>>> halves;
+    private @Nullable Map<Integer, Long> backoffs;
 
     Retries(long now, boolean pinned) {
       this.now = now;
@@ -1111,6 +1204,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
      * @return true if taken or dropped, false if its attempts are spent
      */
     boolean offer(Entry<T> e, Throwable cause, Settlement s) {
+      if (e.isFinished()) {
+        return true; // dropped by the monitor while its call ran: nothing left to retry
+      }
       if (e.attempts >= retryPolicy.maxAttempts()) {
         return false;
       }
@@ -1118,7 +1214,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         s.drop(e, DropReason.CLOSE_TIMEOUT);
         return true;
       }
-      long notBefore = now + retryPolicy.backoffNanos(e.attempts);
+      long notBefore = now + backoffFor(e.attempts);
       if (notBefore - (e.acceptedAt + deliveryTimeoutNanos) >= 0) {
         s.drop(e, DropReason.DELIVERY_TIMEOUT); // the retry could not start in time
         return true;
@@ -1131,6 +1227,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       int attempts = e.attempts;
       notifyListener(() -> listener.onRetry(item, cause, attempts));
       return true;
+    }
+
+    /** The backoff for items with this many attempts, drawn once: checked and used alike. */
+    private long backoffFor(int attempts) {
+      if (backoffs == null) {
+        backoffs = new java.util.HashMap<>();
+      }
+      return backoffs.computeIfAbsent(attempts, retryPolicy::backoffNanos);
     }
 
     void pin(List<Entry<T>> half) {
@@ -1151,7 +1255,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       if (byAttempts != null) {
         for (Map.Entry<Integer, List<Entry<T>>> g : byAttempts.entrySet()) {
-          long notBefore = now + retryPolicy.backoffNanos(g.getKey());
+          long notBefore = now + backoffFor(g.getKey());
           retries.add(g.getValue().size());
           // A single item of a pinned group stays pinned: it is being isolated.
           retryInbox.add(new Group<>(g.getValue(), pinned, notBefore,
@@ -1187,33 +1291,49 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   // ==================================================================================== monitor
 
+  /**
+   * Runs until the batcher has terminated and no sink call is left in flight: a call that hangs
+   * past termination must still be abandoned, or close() would wait for its worker forever.
+   */
   private void runMonitor() {
-    while (!terminated.isDone()) {
+    while (!terminated.isDone() || !inFlight.isEmpty()) {
       long now = time.nanoTime();
       long next = now + deliveryTimeoutNanos;
       for (InFlight flight : inFlight) {
         next = Math.min(next, checkInFlight(flight, now));
       }
-      if (formerState.get() == IDLE && frontCount == 0) {
-        // The former is parked waiting for the first item: nothing is waiting to expire.
+      int state = formerState.get();
+      if ((state == IDLE || state == LINGER) && frontCount == 0) {
+        // A parked former wakes by itself before anything waiting expires: the linger ends
+        // before the head's delivery timeout, and a retry is due before its item's.
       } else if (consumerLock.tryLock()) {
+        Settlement expired = new Settlement();
         try {
           pullRetries();
-          expireWaiting(now, true);
-          Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
-          if (head != null) {
-            next = Math.min(next, head.acceptedAt + deliveryTimeoutNanos);
-          }
+          next = Math.min(next, expireWaiting(now, true, expired));
         } finally {
           consumerLock.unlock();
         }
+        expired.commit(); // outside the lock: it completes futures, whose callbacks may block
       } else {
-        next = Math.min(next, now + MONITOR_RETRY_NANOS); // the former is forming or lingering
+        next = Math.min(next, now + MONITOR_RETRY_NANOS); // the former is forming a batch
       }
-      if (terminated.isDone()) {
+      if (terminated.isDone() && inFlight.isEmpty()) {
         return;
       }
-      time.parkNanos(this, next - now);
+      monitorWakeAt = next;
+      parkUntil(next);
+    }
+  }
+
+  /**
+   * Parks the calling thread on the TimeSource until {@code deadline}, reading the clock right
+   * before parking so that the wait is measured from now, whatever ran since the caller's read.
+   */
+  private void parkUntil(long deadline) {
+    long wait = deadline - time.nanoTime();
+    if (wait > 0) {
+      time.parkNanos(this, wait);
     }
   }
 
@@ -1224,7 +1344,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * @return when to look at this batch again
    */
   private long checkInFlight(InFlight flight, long now) {
-    if (now - flight.dispatchedAt >= deliveryTimeoutNanos) {
+    if (now - flight.dispatchedAt >= deliveryTimeoutNanos || allFinished(flight)) {
       abandon(flight, DropReason.DELIVERY_TIMEOUT);
       return Long.MAX_VALUE;
     }
@@ -1245,8 +1365,21 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     if (s != null) {
       s.commit();
+      if (allFinished(flight)) { // every item is gone: the call is of no use to anyone now
+        abandon(flight, DropReason.DELIVERY_TIMEOUT);
+        return Long.MAX_VALUE;
+      }
     }
     return next;
+  }
+
+  private boolean allFinished(InFlight flight) {
+    for (Entry<T> e : flight.entries) {
+      if (!e.isFinished()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Gives up on a sink call: drops its items and frees its slot, replacing a stuck worker. */
@@ -1265,7 +1398,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       w.abandoned = true;
       workers.remove(w);
       w.thread.interrupt();
-      if (!aborted) {
+      if (!aborted && !terminated.isDone()) {
         LOG.warn("batcher '{}': a sink call on {} did not return within {}; its {} items were "
             + "dropped and a new worker takes over", name, w.thread.getName(),
             Duration.ofNanos(deliveryTimeoutNanos), flight.entries.size());
@@ -1313,6 +1446,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (e.tryFinish()) {
         add(e, GAVE_UP, cause);
       }
+    }
+
+    boolean isEmpty() {
+      return ended.isEmpty();
     }
 
     private void add(Entry<T> e, int kind, @Nullable Object detail) {
@@ -1393,7 +1530,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         acceptedWeight.addAndGet(-weight);
       }
       long remaining = occupancy.addAndGet(-n * ONE_ACCEPTED) >>> 32;
-      signalRoom();
+      signalRoom(n);
       long now = time.nanoTime();
       try (Histogram.Batch latency = latencies.batch()) {
         for (int i = 0; i < n; i++) {
@@ -1462,7 +1599,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     try {
       return idFunction.apply(item);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       return "<idFunction threw " + e + ">";
     }
   }
@@ -1500,12 +1637,22 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Lets producers blocked on a full queue retry; cheap when none is blocked. */
-  private void signalRoom() {
-    if (blockedProducers.get() > 0) {
+  /**
+   * Lets producers blocked on a full queue retry: as many as slots were released, so that a
+   * release of one slot does not wake a herd. Cheap when none is blocked.
+   */
+  private void signalRoom(int released) {
+    int blocked = blockedProducers.get();
+    if (blocked > 0) {
       notFullLock.lock();
       try {
-        notFull.signalAll();
+        if (released >= blocked) {
+          notFull.signalAll();
+        } else {
+          for (int i = 0; i < released; i++) {
+            notFull.signal();
+          }
+        }
       } finally {
         notFullLock.unlock();
       }
@@ -1515,7 +1662,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /** Called after capacity was released: may end a closing batcher. */
   private void afterRelease(long remainingAccepted) {
     if (remainingAccepted == 0 && closed) {
-      signalRoom();
+      signalRoom(Integer.MAX_VALUE);
       terminate();
     }
   }
@@ -1533,7 +1680,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private void notifyListener(Runnable call) {
     try {
       call.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       warnings.warn("batcher '{}': listener {} threw", name, listener, e);
     }
   }
@@ -1567,7 +1714,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (closeStarted.compareAndSet(false, true)) {
       closed = true;
       wakeFormer();
-      signalRoom();
+      signalRoom(Integer.MAX_VALUE);
       if (accepted() == 0) {
         terminate();
       }
@@ -1628,6 +1775,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     consumerLock.lock(); // the former leaves nextBatch() promptly once it sees aborted
     try {
       for (Entry<T> e; (e = front.pollFirst()) != null; ) {
+        if (coalescing != null && e.key != null) {
+          coalescing.remove(e.key, e);
+        }
         s.drop(e, DropReason.CLOSE_TIMEOUT);
       }
       frontWeight = 0;

@@ -1,0 +1,271 @@
+package dev.batcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Races and corner cases of the lifecycle found in review: hung sinks at close, user code that
+ * throws on the completion path, retries near their deadline, and close racing producers. Each
+ * test failed before its fix.
+ */
+class LifecycleRacesTest {
+
+  /** The system clock, stalling one chosen thread inside nanoTime(), and counting parks. */
+  static final class StallingTimeSource implements TimeSource {
+    final Map<String, AtomicLong> parks = new ConcurrentHashMap<>();
+    volatile Thread stallThread;
+    final CountDownLatch stalled = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public long nanoTime() {
+      if (Thread.currentThread() == stallThread) {
+        stallThread = null;
+        stalled.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return System.nanoTime();
+    }
+
+    @Override
+    public void parkNanos(Object blocker, long nanos) {
+      parks.computeIfAbsent(Thread.currentThread().getName(), k -> new AtomicLong())
+          .incrementAndGet();
+      if (nanos > 0) {
+        LockSupport.parkNanos(blocker, nanos);
+      }
+    }
+
+    long parks(String namePart) {
+      return parks.entrySet().stream().filter(e -> e.getKey().contains(namePart))
+          .mapToLong(e -> e.getValue().get()).sum();
+    }
+  }
+
+  private static RetryPolicy fixedBackoff(int attempts, Duration backoff) {
+    return RetryPolicy.builder().maxAttempts(attempts).initialBackoff(backoff).maxBackoff(backoff)
+        .jitter(RetryPolicy.Jitter.NONE).build();
+  }
+
+  @Test
+  void close_withAHungSink_returnsOnceTheCallIsAbandoned() throws Exception {
+    ManualTimeSource clock = new ManualTimeSource();
+    CountDownLatch hang = new CountDownLatch(1);
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      hang.await();
+      return BatchResult.success();
+    }).name("hungclose").deliveryTimeout(Duration.ofSeconds(5)).timeSource(clock).build();
+    CompletableFuture<Void> f = b.submit(1);
+    await().until(() -> b.metrics().inFlightBatches() == 1 && clock.isParked("-monitor"));
+    Thread closer = new Thread(b::close, "closer");
+    closer.start();
+    await().until(() -> closer.getState() == Thread.State.WAITING
+        || closer.getState() == Thread.State.TIMED_WAITING);
+    clock.advance(Duration.ofSeconds(5));
+    await().until(() -> !closer.isAlive());
+    assertThat(f).isCompletedExceptionally();
+    hang.countDown();
+  }
+
+  @Test
+  void retryClassifierThatThrows_givesTheItemsUpInsteadOfStrandingThem() {
+    IllegalStateException bug = new IllegalStateException("classifier bug");
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      throw new IOException("boom");
+    }).retryPolicy(RetryPolicy.builder().retryOn(t -> {
+      throw bug;
+    }).build()).build();
+    CompletableFuture<Void> f = b.submit(1);
+    await().until(f::isDone);
+    assertThat(f).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
+        .isInstanceOf(ItemWriteException.class).havingCause().isSameAs(bug);
+    assertThat(b.metrics().pending()).isZero();
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
+  void listenerThatThrowsAnError_onRetry_doesNotStrandItems() {
+    AtomicInteger calls = new AtomicInteger();
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IOException("blip");
+      }
+      return BatchResult.success();
+    }).retryPolicy(fixedBackoff(2, Duration.ZERO)).listener(new BatcherListener<Integer>() {
+      @Override
+      public void onRetry(Integer item, Throwable cause, int attemptsSoFar) {
+        throw new AssertionError("listener bug");
+      }
+    }).build();
+    b.submit(1).join();
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
+  void retry_isNeverScheduledPastTheItemsDeadline() {
+    ManualTimeSource clock = new ManualTimeSource();
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      throw new IOException("boom");
+    }).maxBatchSize(1).queueCapacity(200).deliveryTimeout(Duration.ofMillis(500))
+        .timeSource(clock).retryPolicy(RetryPolicy.builder().maxAttempts(2)
+            .initialBackoff(Duration.ofSeconds(4)).maxBackoff(Duration.ofSeconds(4)).build())
+        .build();
+    List<CompletableFuture<Void>> fs = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      fs.add(b.submit(i));
+    }
+    await().until(() -> b.metrics().totalBatches() == 100);
+    clock.advance(Duration.ofMillis(500)); // every item's deadline
+    await().until(() -> fs.stream().allMatch(CompletableFuture::isDone));
+    b.close(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void retriedItemInAHungCall_isDroppedAtItsOwnDeadline() {
+    ManualTimeSource clock = new ManualTimeSource();
+    AtomicInteger calls = new AtomicInteger();
+    CountDownLatch hang = new CountDownLatch(1);
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IOException("first");
+      }
+      hang.await();
+      return BatchResult.success();
+    }).maxDelay(Duration.ofMillis(400)).jitter(0).deliveryTimeout(Duration.ofMillis(1000))
+        .retryPolicy(fixedBackoff(2, Duration.ofMillis(100))).timeSource(clock).build();
+    CompletableFuture<Void> f = b.submit(1);
+    await().until(() -> clock.isParked("-flush-") && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(400)); // linger ends: first call fails
+    await().until(() -> b.metrics().retries() == 1 && clock.isParked("-flush-"));
+    clock.advance(Duration.ofMillis(100)); // retry goes out and hangs
+    await().until(() -> calls.get() == 2 && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(500)); // exactly the item's deadline
+    await().until(f::isDone);
+    assertThat(b.metrics().dropped()).containsEntry(DropReason.DELIVERY_TIMEOUT, 1L);
+    hang.countDown();
+    b.close(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void submitRacingCloseWithTimeout_isNeverStranded() throws Exception {
+    StallingTimeSource time = new StallingTimeSource();
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
+        .timeSource(time).build();
+    AtomicReference<CompletableFuture<Void>> submitted = new AtomicReference<>();
+    Thread producer = new Thread(() -> submitted.set(b.submit(42)), "producer");
+    time.stallThread = producer;
+    producer.start();
+    time.stalled.await(); // reserved, saw the batcher open, now stalled before linking
+    assertThat(b.close(Duration.ZERO)).isFalse();
+    time.release.countDown();
+    producer.join();
+    CompletableFuture<Void> f = submitted.get();
+    await().until(f::isDone);
+    assertThat(b.metrics().pending()).isZero();
+  }
+
+  @Test
+  void monitor_doesNotPollWhileTheFormerLingers() throws Exception {
+    StallingTimeSource time = new StallingTimeSource();
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
+        .maxDelay(Duration.ofMillis(500)).jitter(0).timeSource(time).build();
+    await().until(() -> time.parks("-monitor") > 0);
+    long before = time.parks("-monitor");
+    b.submit(1).get(5, TimeUnit.SECONDS);
+    assertThat(time.parks("-monitor") - before).isLessThan(5);
+    b.close();
+  }
+
+  @Test
+  void close_fromATimeoutCallbackOnTheMonitor_doesNotBlockTheBatcher() throws Exception {
+    CountDownLatch hang = new CountDownLatch(1);
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      if (batch.contains(1)) {
+        hang.await();
+      }
+      return BatchResult.success();
+    }).maxBatchSize(1).maxInFlightBatches(2).maxDelay(Duration.ofMillis(300)).jitter(0)
+        .deliveryTimeout(Duration.ofMillis(400)).build();
+    CountDownLatch closed = new CountDownLatch(1);
+    b.submit(1);
+    b.submit(2).whenComplete((v, e) -> {
+      b.close();
+      closed.countDown();
+    });
+    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    hang.countDown();
+    assertThat(b.close(Duration.ofSeconds(5))).isIn(true, false);
+    assertThat(b.metrics().pending()).isZero();
+  }
+
+  @Test
+  void coalescedSubmit_afterCloseStarted_isRefused() {
+    CountDownLatch hang = new CountDownLatch(1);
+    Batcher<String> b = Batcher.builder((List<String> batch) -> {
+      hang.await();
+      return BatchResult.success();
+    }).maxBatchSize(1).coalesce(s -> s.charAt(0), (x, y) -> y).build();
+    b.submit("a1");
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    b.submit("b1"); // waits under key 'b'
+    Thread closer = new Thread(b::close);
+    closer.start();
+    await().until(() -> closer.getState() == Thread.State.WAITING
+        || closer.getState() == Thread.State.TIMED_WAITING);
+    CompletableFuture<Void> late = b.submit("b2");
+    assertThat(late).isCompletedExceptionally();
+    hang.countDown();
+    await().until(() -> !closer.isAlive());
+  }
+
+  @Test
+  void itemDroppedWhileItsCallRuns_isNotRetried() {
+    ManualTimeSource clock = new ManualTimeSource();
+    CountDownLatch hang = new CountDownLatch(1);
+    List<String> events = new CopyOnWriteArrayList<>();
+    Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
+      hang.await();
+      return BatchResult.builder(batch.size()).failedRetryably(0, new IOException("x")).build();
+    }).maxDelay(Duration.ofMillis(400)).jitter(0).deliveryTimeout(Duration.ofMillis(900))
+        .timeSource(clock).listener(new BatcherListener<Integer>() {
+          @Override
+          public void onRetry(Integer item, Throwable cause, int attempts) {
+            events.add("retry " + item);
+          }
+
+          @Override
+          public void onDropped(Integer item, DropReason reason) {
+            events.add("dropped " + item + " " + reason);
+          }
+        }).build();
+    CompletableFuture<Void> f = b.submit(7);
+    await().until(() -> clock.isParked("-flush-") && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(400));
+    await().until(() -> b.metrics().inFlightBatches() == 1 && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(500));
+    await().until(f::isDone);
+    hang.countDown();
+    b.close(Duration.ofSeconds(5));
+    assertThat(events).containsExactly("dropped 7 DELIVERY_TIMEOUT");
+  }
+}
