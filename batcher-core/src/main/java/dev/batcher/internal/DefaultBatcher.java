@@ -89,6 +89,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private static final int RUNNING = 0;
   private static final int IDLE = 1;
   private static final int LINGER = 2;
+  /** Busy-wait rounds before the idle former parks: a few microseconds. */
+  private static final int IDLE_SPINS = 256;
 
   /** How often the monitor retries when the batch former holds the consumer lock. */
   private static final long MONITOR_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -124,7 +126,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final long startNanos;
 
   // ---- the queue
-  private final ConcurrentLinkedQueue<Entry<T>> queue = new ConcurrentLinkedQueue<>();
+  private final EntryQueue<T> queue;
   /**
    * High 32 bits: entries accepted and not finished (the capacity bound). Low 32 bits: entries
    * counted into the queue and not yet taken out by the former. Producers add both with one
@@ -220,6 +222,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.coalesceKey = config.coalesceKey();
     this.coalesceMerge = config.coalesceMerge();
     this.coalescing = coalesceKey == null ? null : new ConcurrentHashMap<>();
+    // Only DROP_OLDEST takes entries out from producer threads; the rest can use the cheaper
+    // single-consumer queue.
+    this.queue = overflow == OverflowPolicy.DROP_OLDEST ? EntryQueue.multiConsumer()
+        : EntryQueue.linked();
     this.asyncSlots = asyncSink == null ? null : new Semaphore(config.maxInFlightBatches());
     this.retryPolicy = config.retryPolicy();
     this.deadLetterHandler = config.deadLetterHandler();
@@ -640,6 +646,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         // Idle: publish IDLE, then look again, so a producer that linked an entry (or a worker
         // that handed over a retry) either sees IDLE and wakes us or did so before our second
         // look: both sides are sequentially consistent.
+        if (spinForWork()) {
+          continue; // an item arrived within the spin: no park, no wake-up needed
+        }
         formerState.set(IDLE);
         if (queue.peek() == null && retryInbox.isEmpty() && !aborted
             && !(closed && accepted() == 0)) {
@@ -686,6 +695,20 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         return batch;
       }
     }
+  }
+
+  /**
+   * Spins a few microseconds for the next item before parking: a park and the producer's unpark
+   * cost tens of microseconds here, while under load the next item is usually nanoseconds away.
+   */
+  private boolean spinForWork() {
+    for (int i = 0; i < IDLE_SPINS; i++) {
+      if (queue.peek() != null || !retryInbox.isEmpty()) {
+        return true;
+      }
+      Thread.onSpinWait();
+    }
+    return false;
   }
 
   /** Moves handed-over retries into the heap. Called with consumerLock held. */
@@ -1009,12 +1032,28 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return t;
   }
 
-  private List<T> itemsOf(List<Entry<T>> entries) {
-    List<T> items = new ArrayList<>(entries.size());
-    for (Entry<T> e : entries) {
-      items.add(e.item);
+  /** The sink's view of a batch: the items, read-only, without copying them. */
+  private static final class Items<T> extends java.util.AbstractList<T>
+      implements java.util.RandomAccess {
+    private final List<Entry<T>> entries;
+
+    Items(List<Entry<T>> entries) {
+      this.entries = entries;
     }
-    return Collections.unmodifiableList(items);
+
+    @Override
+    public T get(int index) {
+      return entries.get(index).item;
+    }
+
+    @Override
+    public int size() {
+      return entries.size();
+    }
+  }
+
+  private List<T> itemsOf(List<Entry<T>> entries) {
+    return new Items<>(entries);
   }
 
   // ================================================================================== in flight
@@ -1101,7 +1140,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
             + result.size() + " items for a batch of " + entries.size());
       }
     }
-    Settlement s = new Settlement();
+    Settlement s = new Settlement(entries.size());
     Retries again = new Retries(now, flight.pinned);
     int ok = 0;
     try {
@@ -1424,10 +1463,23 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     private static final int DROPPED = 1;
     private static final int GAVE_UP = 2;
 
-    private final List<Entry<T>> ended = new ArrayList<>();
-    private final List<@Nullable Object> details = new ArrayList<>(); // reason or cause
-    private final List<Integer> kinds = new ArrayList<>();
+    private Entry<T>[] ended;
+    private @Nullable Object[] details; // reason or cause, by kind
+    private byte[] kinds;
+    private int n;
     private long weight;
+
+    Settlement() {
+      this(8);
+    }
+
+    @SuppressWarnings("unchecked")
+    Settlement(int expected) {
+      int size = Math.max(1, expected);
+      this.ended = (Entry<T>[]) new Entry<?>[size];
+      this.details = new Object[size];
+      this.kinds = new byte[size];
+    }
 
     void succeed(Entry<T> e) {
       if (e.tryFinish()) {
@@ -1449,18 +1501,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
 
     boolean isEmpty() {
-      return ended.isEmpty();
+      return n == 0;
     }
 
     private void add(Entry<T> e, int kind, @Nullable Object detail) {
-      ended.add(e);
-      kinds.add(kind);
-      details.add(detail);
+      if (n == ended.length) {
+        int size = n * 2;
+        ended = java.util.Arrays.copyOf(ended, size);
+        details = java.util.Arrays.copyOf(details, size);
+        kinds = java.util.Arrays.copyOf(kinds, size);
+      }
+      ended[n] = e;
+      kinds[n] = (byte) kind;
+      details[n] = detail;
+      n++;
       weight += e.weight;
     }
 
     void commit() {
-      int n = ended.size();
+      int n = this.n;
       if (n == 0) {
         return;
       }
@@ -1473,12 +1532,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       List<Object> gaveUpIds = null;
       Throwable firstCause = null;
       for (int i = 0; i < n; i++) {
-        Entry<T> e = ended.get(i);
-        int kind = kinds.get(i);
+        Entry<T> e = ended[i];
+        int kind = kinds[i];
         if (kind == SUCCEEDED) {
           ok += e.count();
         } else if (kind == DROPPED) {
-          DropReason r = (DropReason) requireNonNull(details.get(i));
+          DropReason r = (DropReason) requireNonNull(details[i]);
           if (droppedBy == null) {
             droppedBy = new long[shared.length];
           }
@@ -1488,7 +1547,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           }
           errors[i] = shared[r.ordinal()];
         } else {
-          Throwable cause = (Throwable) requireNonNull(details.get(i));
+          Throwable cause = (Throwable) requireNonNull(details[i]);
           ItemWriteException error = deadLetter(e, cause);
           if (error.deadLettered()) {
             lettered += e.count();
@@ -1534,7 +1593,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       long now = time.nanoTime();
       try (Histogram.Batch latency = latencies.batch()) {
         for (int i = 0; i < n; i++) {
-          Entry<T> e = ended.get(i);
+          Entry<T> e = ended[i];
           latency.record(now - e.acceptedAt);
           if (errors[i] == null) {
             e.succeed();
@@ -1545,7 +1604,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       FlushTracker.Epoch run = null;
       long runLength = 0;
-      for (Entry<T> e : ended) { // entries of one group nearly always share an epoch
+      for (int i = 0; i < n; i++) { // entries of one group nearly always share an epoch
+        Entry<T> e = ended[i];
         if (e.epoch != run) {
           if (run != null) {
             run.finished.add(runLength);
@@ -1559,12 +1619,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       flushes.poll();
       afterRelease(remaining);
       for (int i = 0; i < n; i++) {
-        int kind = kinds.get(i);
+        int kind = kinds[i];
         if (kind == SUCCEEDED) {
           continue;
         }
-        T item = ended.get(i).item;
-        Object detail = requireNonNull(details.get(i));
+        T item = ended[i].item;
+        Object detail = requireNonNull(details[i]);
         if (kind == DROPPED) {
           notifyListener(() -> listener.onDropped(item, (DropReason) detail));
         } else {

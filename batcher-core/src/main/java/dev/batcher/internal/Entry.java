@@ -23,10 +23,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class Entry<T> extends CompletableFuture<Void> {
   private static final VarHandle FINISHED;
+  private static final VarHandle NEXT;
 
   static {
     try {
       FINISHED = MethodHandles.lookup().findVarHandle(Entry.class, "finished", int.class);
+      NEXT = MethodHandles.lookup().findVarHandle(Entry.class, "next", Entry.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -35,7 +37,7 @@ final class Entry<T> extends CompletableFuture<Void> {
   T item;
   final long acceptedAt;
   final long weight;
-  final FlushTracker.Epoch epoch;
+  final FlushTracker.@Nullable Epoch epoch; // null only for the queue's stub
   final @Nullable Object key;
   @Nullable List<CompletableFuture<Void>> waiters;
 
@@ -49,12 +51,36 @@ final class Entry<T> extends CompletableFuture<Void> {
   @SuppressWarnings("unused")
   private volatile int finished;
 
-  Entry(T item, long acceptedAt, long weight, FlushTracker.Epoch epoch, @Nullable Object key) {
+  /** The next entry in the {@link EntryQueue} it was linked into. */
+  @SuppressWarnings("unused")
+  private volatile @Nullable Entry<T> next;
+
+  /** The queue's placeholder before the first entry; it is never handed to anyone. */
+  @SuppressWarnings("unchecked")
+  static <T> Entry<T> stub() {
+    return new Entry<>((T) "stub", 0, 0, null, null);
+  }
+
+  Entry(T item, long acceptedAt, long weight, FlushTracker.@Nullable Epoch epoch,
+      @Nullable Object key) {
     this.item = item;
     this.acceptedAt = acceptedAt;
     this.weight = weight;
     this.epoch = epoch;
     this.key = key;
+  }
+
+  @SuppressWarnings("unchecked")
+  @Nullable Entry<T> next() {
+    return (Entry<T>) NEXT.getAcquire(this);
+  }
+
+  void linkNext(Entry<T> e) {
+    NEXT.setRelease(this, e);
+  }
+
+  void clearNext() {
+    NEXT.setOpaque(this, null);
   }
 
   /** Claims the right to end this entry; true for exactly one caller. */

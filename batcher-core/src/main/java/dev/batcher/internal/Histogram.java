@@ -44,16 +44,32 @@ final class Histogram {
     private long total;
     private long largest;
 
+    private int runIndex = -1;
+    private long runLength;
+
     void record(long value) {
       long v = Math.max(0, value);
-      counts.incrementAndGet(index(v));
+      int i = index(v);
+      if (i != runIndex) { // values of one batch mostly share a bucket: one atomic add per run
+        flushRun();
+        runIndex = i;
+      }
+      runLength++;
       n++;
       total += v;
       largest = Math.max(largest, v);
     }
 
+    private void flushRun() {
+      if (runLength > 0) {
+        counts.addAndGet(runIndex, runLength);
+        runLength = 0;
+      }
+    }
+
     @Override
     public void close() {
+      flushRun();
       if (n > 0) {
         count.add(n);
         sum.add(total);
