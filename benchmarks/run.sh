@@ -10,6 +10,8 @@
 #
 # Environment: JAVA (default: java on PATH) runs the suites; JAVA21_HOME, when set, runs the
 # virtual-thread producers; OUT (default benchmarks/target/results) keeps each run's JSON and logs.
+# To publish, copy each run's *.json, env.txt, commands.txt and peer-notes.txt to
+# benchmarks/results/runN/ (the published page is generated from there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -40,6 +40,7 @@ public final class ResultsReport {
   static final String LATENCY = "LatencyBenchmark.enqueueToCompletion";
   static final String OURS = "batcher";
   static final List<String> LIBRARY_ORDER = List.of("batcher", "abq", "gax", "reactor", "otel");
+  static final Set<String> NO_ZERO_DELAY = Set.of("gax", "reactor", "otel");
   static final Map<String, String> LIBRARY_NAMES = Map.of(
       "batcher", "batcher (ours)",
       "abq", "hand-written ArrayBlockingQueue",
@@ -523,7 +524,7 @@ public final class ResultsReport {
             continue;
           }
           md.append("| ").append(LIBRARY_NAMES.getOrDefault(lib, lib)).append(" | ")
-              .append(linger).append(" ms | ").append(load).append(" |");
+              .append(lingerLabel(lib, linger)).append(" | ").append(load).append(" |");
           for (String pct : List.of("50.0", "99.0", "99.9")) {
             List<String> cells = new ArrayList<>();
             for (Run r : runs) {
@@ -540,7 +541,7 @@ public final class ResultsReport {
           }
           md.append('\n');
           byLoad.get(load).addBars(LIBRARY_NAMES.getOrDefault(lib, lib).split(" ")[0] + " "
-                  + linger + "ms",
+                  + lingerLabel(lib, linger).replace(" (for 0)", "").replace(" ", ""),
               x0.percentiles().getOrDefault("50.0", Double.NaN),
               x0.percentiles().getOrDefault("99.0", Double.NaN),
               x0.percentiles().getOrDefault("99.9", Double.NaN));
@@ -555,6 +556,14 @@ public final class ResultsReport {
         charts.add(c);
       }
     }
+  }
+
+  /** gax, Reactor and OpenTelemetry cannot run with a zero delay; their drivers use 1 ms. */
+  static String lingerLabel(String lib, String linger) {
+    if (linger.equals("0") && NO_ZERO_DELAY.contains(lib)) {
+      return "1 ms (for 0)";
+    }
+    return linger + " ms";
   }
 
   private static JmhRecord find(Run r, String lib, String load, String linger) {
