@@ -186,7 +186,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final AtomicBoolean closeStarted = new AtomicBoolean();
 
   // ---- metrics
-  private final LongAdder submitted = new LongAdder();
+  /**
+   * Entries taken out of the queue, ever. With the entries still counted into the queue, the
+   * refusals and the merges, it gives the submitted count without a counter per submit: the
+   * worker adds once per batch, before it takes the entries off the queue's count.
+   */
+  private final LongAdder dequeued = new LongAdder();
+  /** Submitted items merged into a waiting entry (coalescing), counted before the merge. */
+  private final LongAdder merged = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder deadLettered = new LongAdder();
@@ -283,7 +290,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
     }
     Object key = coalesceKey == null ? null : coalesceKey.apply(item);
-    submitted.increment();
     if (weight > maxBatchWeight) {
       refuse(item, RefusalReason.TOO_HEAVY, "", null);
       throw new IllegalArgumentException(
@@ -298,8 +304,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       return refuse(item, refusalOf(queued), "", null);
     }
     if (closed) {
-      unreserve(weight);
-      return refuse(item, RefusalReason.CLOSED, "", null);
+      CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
+      unreserve(weight); // after counting the refusal: the item is never counted nowhere
+      return refusal;
     }
     FlushTracker.Epoch epoch = flushes.current();
     epoch.started.increment(); // before the entry is visible, so it cannot finish uncounted
@@ -323,21 +330,26 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     // Fast path: the key is waiting; merge into it under the map's bin lock. An entry is removed
     // from the map before it is finished, so a finished one is only met in a race: treat it as
     // absent.
+    merged.increment(); // before the merge: a merged entry may finish at once
     try {
       if (map.computeIfPresent(key,
           (k, e) -> e.isFinished() ? null : mergeInto(e, item, waiter, merge)) != null) {
         return waiter;
       }
     } catch (RuntimeException e) {
-      return refuse(item, RefusalReason.MERGE_FAILED, "", e);
+      CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
+      merged.decrement();
+      return refusal;
     }
+    merged.decrement(); // not merged: counted below as accepted or refused
     long queued = reserve(0, mayBlock);
     if (queued < 0) {
       return refuse(item, refusalOf(queued), "", null);
     }
     if (closed) {
+      CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
       unreserve(0);
-      return refuse(item, RefusalReason.CLOSED, "", null);
+      return refusal;
     }
     FlushTracker.Epoch epoch = flushes.current();
     Entry<T> fresh = new Entry<>(item, time.nanoTime(), 0, epoch, key);
@@ -349,11 +361,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       winner = map.compute(key, (k, e) -> e == null || e.isFinished() ? fresh
           : mergeInto(e, item, waiter, merge));
     } catch (RuntimeException e) {
+      CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
       epoch.finished.increment();
       unreserve(0);
-      return refuse(item, RefusalReason.MERGE_FAILED, "", e);
+      return refusal;
     }
     if (winner != fresh) { // another producer created the key meanwhile; we merged into it
+      merged.increment();
       epoch.finished.increment();
       unreserve(0);
       flushes.poll();
@@ -370,13 +384,33 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /**
    * A producer passed the closed check just before close(Duration) gave up, and linked its entry
    * after abort() drained the queue: nobody else will end it. abort() sets {@code aborted} before
-   * draining and the producer links before reading it, so one of the two always sees the entry.
+   * draining and the producer links (a volatile store) before reading it, so one of the two sees
+   * the entry. Entries that other producers linked behind ours while ours was still unlinked were
+   * invisible to abort() too, and their producers may have returned already: take them as well.
    */
   private void dropAfterAbort(Entry<T> entry) {
     if (coalescing != null && entry.key != null) {
       coalescing.remove(entry.key, entry);
     }
     Settlement s = new Settlement();
+    consumerLock.lock(); // the former has left nextBatch(): aborted is set
+    try {
+      long polled = 0;
+      for (Entry<T> e; (e = queue.poll()) != null; ) {
+        polled++;
+        if (weigher != null) {
+          queuedWeight.addAndGet(-e.weight);
+        }
+        if (coalescing != null && e.key != null) {
+          coalescing.remove(e.key, e);
+        }
+        s.drop(e, DropReason.CLOSE_TIMEOUT);
+      }
+      dequeued.add(polled);
+      occupancy.addAndGet(-polled * ONE_QUEUED);
+    } finally {
+      consumerLock.unlock();
+    }
     s.drop(entry, DropReason.CLOSE_TIMEOUT);
     s.commit();
   }
@@ -462,6 +496,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (victim == null) {
         return -1; // nothing waiting to evict: all capacity is in flight
       }
+      dequeued.increment();
       occupancy.addAndGet(-ONE_QUEUED);
       if (weigher != null) {
         queuedWeight.addAndGet(-victim.weight);
@@ -809,6 +844,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       weight += e.weight;
     }
     if (polled > 0) {
+      dequeued.add(polled);
       occupancy.addAndGet(-polled * ONE_QUEUED);
       if (weigher != null) {
         queuedWeight.addAndGet(-polledWeight);
@@ -852,6 +888,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         if (e == null) {
           break;
         }
+        dequeued.increment();
         occupancy.addAndGet(-ONE_QUEUED);
         if (weigher != null) {
           queuedWeight.addAndGet(-e.weight);
@@ -1338,6 +1375,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     while (!terminated.isDone() || !inFlight.isEmpty()) {
       long now = time.nanoTime();
       long next = now + deliveryTimeoutNanos;
+      monitorWakeAt = next; // before the scan: a batch dispatched during it compares to this
       for (InFlight flight : inFlight) {
         next = Math.min(next, checkInFlight(flight, now));
       }
@@ -1383,7 +1421,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * @return when to look at this batch again
    */
   private long checkInFlight(InFlight flight, long now) {
-    if (now - flight.dispatchedAt >= deliveryTimeoutNanos || allFinished(flight)) {
+    // A call whose items have all been dropped is still a healthy call in its slot: abandoning it
+    // early would start a second call beside it. Only close() has reason not to wait for it.
+    if (now - flight.dispatchedAt >= deliveryTimeoutNanos
+        || (terminated.isDone() && allFinished(flight))) {
       abandon(flight, DropReason.DELIVERY_TIMEOUT);
       return Long.MAX_VALUE;
     }
@@ -1404,7 +1445,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     if (s != null) {
       s.commit();
-      if (allFinished(flight)) { // every item is gone: the call is of no use to anyone now
+      if (terminated.isDone() && allFinished(flight)) { // only close() waits on it now
         abandon(flight, DropReason.DELIVERY_TIMEOUT);
         return Long.MAX_VALUE;
       }
@@ -1433,21 +1474,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(flight.entries.size());
     Worker w = flight.worker;
+    boolean replace = false;
     if (asyncSink == null && !w.abandoned) {
       w.abandoned = true;
       workers.remove(w);
-      w.thread.interrupt();
-      if (!aborted && !terminated.isDone()) {
-        LOG.warn("batcher '{}': a sink call on {} did not return within {}; its {} items were "
-            + "dropped and a new worker takes over", name, w.thread.getName(),
-            Duration.ofNanos(deliveryTimeoutNanos), flight.entries.size());
-        startWorker();
+      if (w.thread != Thread.currentThread()) {
+        w.thread.interrupt();
       }
-    } else {
+      replace = true;
+    } else if (asyncSink != null) {
       warnings.warn("batcher '{}': an async sink call did not complete within {}; its {} items "
           + "were dropped", name, Duration.ofNanos(deliveryTimeoutNanos), flight.entries.size());
     }
-    s.commit();
+    s.commit(); // first: it may be the ending that terminates the batcher
+    if (replace && !aborted && !terminated.isDone()) {
+      LOG.warn("batcher '{}': a sink call on {} did not return within {}; its {} items were "
+          + "dropped and a new worker takes over", name, w.thread.getName(),
+          Duration.ofNanos(deliveryTimeoutNanos), flight.entries.size());
+      startWorker();
+    }
   }
 
   // ================================================================================= settlement
@@ -1853,6 +1898,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         }
         s.drop(e, DropReason.CLOSE_TIMEOUT);
       }
+      dequeued.add(polled);
       occupancy.addAndGet(-polled * ONE_QUEUED);
       pullRetries();
       for (Group<T> g; (g = retryHeap.poll()) != null; ) {
@@ -1878,7 +1924,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   @Override
   public BatcherMetrics metrics() {
     // Terminal counters first, submitted last: every ending counted was submitted before, so the
-    // derived pending count is never negative.
+    // derived pending count is never negative. Submitted has no counter of its own (that would
+    // cost every submit an atomic add); it is assembled below.
     long ok = succeeded.sum();
     long lettered = deadLettered.sum();
     long bad = failed.sum();
@@ -1900,9 +1947,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     for (FlushCause c : FlushCause.values()) {
       batchesBy.put(c, batches[c.ordinal()].sum());
     }
-    long sub = submitted.sum();
+    // Submitted = still counted into the queue + taken out of it + merged + refused. Read the
+    // queue's count before the dequeued total: an entry is added to the total before it leaves
+    // the count, so it is never missed (at worst counted twice for an instant).
+    long inQueue = occupancy.get() & 0xFFFF_FFFFL;
+    long sub = inQueue + dequeued.sum() + merged.sum() + refusedTotal;
     long pending = Math.max(0, sub - ok - lettered - bad - refusedTotal - droppedTotal);
-    long queued = Math.max(0, (occupancy.get() & 0xFFFF_FFFFL) + frontCount);
+    long queued = Math.max(0, inQueue + frontCount);
     return new BatcherMetrics(sub, ok, lettered, bad, refusedBy, droppedBy, batchesBy,
         retries.sum(), bisections.sum(), pending, queued, inFlightCount.get(),
         batchSizes.summary(), latencies.summary());

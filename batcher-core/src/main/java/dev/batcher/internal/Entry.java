@@ -75,8 +75,13 @@ final class Entry<T> extends CompletableFuture<Void> {
     return (Entry<T>) NEXT.getAcquire(this);
   }
 
+  /**
+   * Links the successor with a volatile store: the producer reads the former's state right
+   * after, and that store-then-load must not be reordered, or an idle former could miss the
+   * entry while the producer misses the former's IDLE (a lost wake-up).
+   */
   void linkNext(Entry<T> e) {
-    NEXT.setRelease(this, e);
+    NEXT.setVolatile(this, e);
   }
 
   void clearNext() {

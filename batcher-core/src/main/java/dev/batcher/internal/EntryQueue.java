@@ -41,7 +41,9 @@ abstract class EntryQueue<T> {
    *
    * <p>NOTE: between the swap and the link, the new entry and everything linked after it are
    * invisible to the consumer; a producer preempted in that window delays them until it runs
-   * again. The producer wakes the batch former only after linking, so nothing is lost, only late.
+   * again (and with them their delivery deadline, which no one can enforce on an item nobody can
+   * see). The producer wakes the batch former only after linking, and the link is a volatile
+   * store ordered before that check, so nothing is lost, only late.
    */
   private static final class Linked<T> extends EntryQueue<T> {
     private static final VarHandle TAIL;
@@ -70,7 +72,7 @@ abstract class EntryQueue<T> {
     void offer(Entry<T> e) {
       @SuppressWarnings("unchecked")
       Entry<T> previous = (Entry<T>) TAIL.getAndSet(this, e); // full fence
-      previous.linkNext(e); // release: the consumer sees e's fields once it sees the link
+      previous.linkNext(e); // volatile: see Entry.linkNext for the wake-up handshake
     }
 
     @Override

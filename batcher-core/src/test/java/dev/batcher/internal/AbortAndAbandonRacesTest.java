@@ -1,0 +1,101 @@
+package dev.batcher.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.batcher.BatchResult;
+import dev.batcher.BatchSink;
+import dev.batcher.Batcher;
+import java.lang.reflect.Field;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/** Races between the linked queue, close(Duration) and the monitor, found in review. */
+class AbortAndAbandonRacesTest {
+
+  private static Object field(Object o, String name) throws Exception {
+    Field f = o.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(o);
+  }
+
+  /**
+   * Producer A swaps itself in as the queue's tail and is preempted before linking (done here by
+   * hand). Producer B links behind A and returns. close(Duration) gives up without seeing either;
+   * when A resumes and finds the batcher aborted, it must end B too.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void abort_endsEntriesLinkedBehindAnUnlinkedOne() throws Exception {
+    Batcher<Integer> b = Batcher.builder((BatchSink<Integer>) batch -> BatchResult.success())
+        .build();
+    DefaultBatcher<Integer> d = (DefaultBatcher<Integer>) b;
+
+    // Producer A, first half of accept(): reserve, count the epoch, swap the tail.
+    ((AtomicLong) field(d, "occupancy")).addAndGet((1L << 32) + 1);
+    FlushTracker.Epoch epoch = ((FlushTracker) field(d, "flushes")).current();
+    epoch.started.increment();
+    Entry<Integer> a = new Entry<>(1, System.nanoTime(), 0, epoch, null);
+    Object queue = field(d, "queue");
+    Field tail = queue.getClass().getDeclaredField("tail");
+    tail.setAccessible(true);
+    Entry<Integer> previous = (Entry<Integer>) tail.get(queue);
+    tail.set(queue, a);
+
+    CompletableFuture<Void> fb = b.submit(2); // producer B links behind A
+    assertThat(b.close(Duration.ofMillis(100))).isFalse(); // neither is visible: gives up
+
+    // Producer A resumes: links, then does what accept() does after queue.offer().
+    previous.linkNext(a);
+    java.lang.reflect.Method drop =
+        DefaultBatcher.class.getDeclaredMethod("dropAfterAbort", Entry.class);
+    drop.setAccessible(true);
+    drop.invoke(d, a);
+
+    assertThat(a.isDone()).isTrue();
+    await().until(fb::isDone);
+    assertThat(fb).isCompletedExceptionally();
+    assertThat(b.metrics().pending()).isZero();
+    assertThat(b.metrics().queueDepth()).isZero();
+  }
+
+  /**
+   * A slow but healthy call (400 ms of a 600 ms delivery timeout) whose only item was dropped
+   * while it waited must not be interrupted, nor run beside a replacement call.
+   */
+  @Test
+  void slowCallWhoseItemsExpired_isNotAbandonedEarly() {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger interrupts = new AtomicInteger();
+    Batcher<Integer> b = Batcher.builder((BatchSink<Integer>) batch -> {
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      try {
+        long end = System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos(batch.get(0) == 3 ? 10 : 400);
+        for (long now; (now = System.nanoTime()) < end; ) {
+          LockSupport.parkNanos(end - now); // a call that ignores interrupts, like a socket write
+          if (Thread.interrupted()) {
+            interrupts.incrementAndGet();
+          }
+        }
+        return BatchResult.success();
+      } finally {
+        running.decrementAndGet();
+      }
+    }).maxBatchSize(1).deliveryTimeout(Duration.ofMillis(600)).build();
+    b.submit(1);
+    CompletableFuture<Void> f2 = b.submit(2); // waits 400 ms, runs 400 ms: expires inside its call
+    await().until(f2::isDone);
+    CompletableFuture<Void> f3 = b.submit(3);
+    b.close();
+    assertThat(f3).isCompleted();
+    assertThat(interrupts.get()).as("a healthy call is not interrupted").isZero();
+    assertThat(maxRunning.get()).as("maxInFlightBatches 1").isEqualTo(1);
+  }
+}
