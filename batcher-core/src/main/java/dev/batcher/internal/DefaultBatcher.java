@@ -147,6 +147,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private long frontWeight;
   private volatile int frontCount;
   private volatile long frontWeightPublished;
+  /** The acceptance time of the head while the former lingers: read by the monitor. */
+  private volatile long lingeringSince;
   /** The thread holding consumerLock and forming a batch; producers unpark it. */
   private volatile @Nullable Thread former;
   /** RUNNING, IDLE (parked for any item) or LINGER (parked until a deadline or a full batch). */
@@ -711,6 +713,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         if (deadline - now > 0) {
           frontCount = front.size();
           frontWeightPublished = frontWeight;
+          lingeringSince = head.acceptedAt;
           formerState.set(LINGER);
           // Look again after publishing LINGER (the same handshake as for IDLE).
           if (queuedCount() < maxBatchSize
@@ -1118,15 +1121,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private @Nullable InFlight dispatch(Formed<T> batch, Worker w) {
     long now = time.nanoTime();
     InFlight flight = new InFlight(batch, now, w);
-    long oldest = now;
+    long oldestRetried = Long.MAX_VALUE;
     for (Entry<T> e : batch.entries) {
       if (e.attempts++ == 0) {
         e.firstAttemptAt = now;
+      } else if (e.acceptedAt < oldestRetried) {
+        oldestRetried = e.acceptedAt;
       }
       e.lastAttemptAt = now;
-      if (e.acceptedAt - oldest < 0) {
-        oldest = e.acceptedAt;
-      }
     }
     inFlightCount.incrementAndGet();
     inFlight.add(flight);
@@ -1135,8 +1137,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       abandon(flight, DropReason.CLOSE_TIMEOUT);
       return null;
     }
-    if (oldest + deliveryTimeoutNanos - monitorWakeAt < 0) {
-      LockSupport.unpark(monitor); // a retried item: due before the monitor meant to look
+    // The monitor plans for the oldest item it saw waiting; a retried item can be older than
+    // that. Fresh items never are, so ordinary batches never wake it.
+    if (oldestRetried != Long.MAX_VALUE
+        && oldestRetried + deliveryTimeoutNanos - monitorWakeAt < 0) {
+      LockSupport.unpark(monitor);
     }
     return flight;
   }
@@ -1382,7 +1387,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       int state = formerState.get();
       if ((state == IDLE || state == LINGER) && frontCount == 0) {
         // A parked former wakes by itself before anything waiting expires: the linger ends
-        // before the head's delivery timeout, and a retry is due before its item's.
+        // before the head's delivery timeout, and a retry is due before its item's. Plan to look
+        // when the lingering head would expire, in case it is then in a call that hangs.
+        if (state == LINGER) {
+          next = Math.min(next, lingeringSince + deliveryTimeoutNanos);
+        }
       } else if (consumerLock.tryLock()) {
         Settlement expired = new Settlement();
         try {
