@@ -397,19 +397,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     Settlement s = new Settlement();
     consumerLock.lock(); // the former has left nextBatch(): aborted is set
     try {
-      long polled = 0;
-      for (Entry<T> e; (e = queue.poll()) != null; ) {
-        polled++;
-        if (weigher != null) {
-          queuedWeight.addAndGet(-e.weight);
-        }
-        if (coalescing != null && e.key != null) {
-          coalescing.remove(e.key, e);
-        }
-        s.drop(e, DropReason.CLOSE_TIMEOUT);
-      }
-      dequeued.add(polled);
-      occupancy.addAndGet(-polled * ONE_QUEUED);
+      dropQueued(s);
     } finally {
       consumerLock.unlock();
     }
@@ -1853,6 +1841,23 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return !aborted;
   }
 
+  /** Takes everything visible out of the queue into {@code s}. Called with consumerLock held. */
+  private void dropQueued(Settlement s) {
+    long polled = 0;
+    for (Entry<T> e; (e = queue.poll()) != null; ) {
+      polled++;
+      if (weigher != null) {
+        queuedWeight.addAndGet(-e.weight);
+      }
+      if (coalescing != null && e.key != null) {
+        coalescing.remove(e.key, e);
+      }
+      s.drop(e, DropReason.CLOSE_TIMEOUT);
+    }
+    dequeued.add(polled);
+    occupancy.addAndGet(-polled * ONE_QUEUED);
+  }
+
   private boolean isBatcherThread() {
     Thread me = Thread.currentThread();
     if (me == monitor) {
@@ -1896,19 +1901,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       frontWeight = 0;
       frontCount = 0;
-      long polled = 0;
-      for (Entry<T> e; (e = queue.poll()) != null; ) {
-        polled++;
-        if (weigher != null) {
-          queuedWeight.addAndGet(-e.weight);
-        }
-        if (coalescing != null && e.key != null) {
-          coalescing.remove(e.key, e);
-        }
-        s.drop(e, DropReason.CLOSE_TIMEOUT);
-      }
-      dequeued.add(polled);
-      occupancy.addAndGet(-polled * ONE_QUEUED);
+      dropQueued(s);
       pullRetries();
       for (Group<T> g; (g = retryHeap.poll()) != null; ) {
         for (int i = g.next; i < g.entries.size(); i++) {
