@@ -325,9 +325,9 @@ class BatcherTest {
   void overflowDropOldest_refusesWhenAllCapacityIsInFlight() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(2).queueCapacity(2)
-        .overflow(OverflowPolicy.DROP_OLDEST).build());
+        .maxDelay(LONG).jitter(0).timeSource(clock).overflow(OverflowPolicy.DROP_OLDEST).build());
     b.submit(1);
-    b.submit(2);
+    b.submit(2); // fills the batch: both go out together, nothing is left waiting
     await().until(() -> b.metrics().inFlightBatches() == 1 && b.metrics().queueDepth() == 0);
     Throwable t = failureOf(b.submit(3));
     assertThat(((RejectedItemException) t).reason()).isEqualTo(RefusalReason.QUEUE_FULL);
@@ -725,7 +725,7 @@ class BatcherTest {
     for (int round = 0; round < 20; round++) {
       RecordingSink<Integer> sink = new RecordingSink<>();
       Batcher<Integer> b = Batcher.builder(sink).maxBatchSize(16).queueCapacity(64).build();
-      List<CompletableFuture<Void>> fs = new CopyOnWriteArrayList<>();
+      java.util.Queue<CompletableFuture<Void>> fs = new java.util.concurrent.ConcurrentLinkedQueue<>();
       List<Thread> producers = new ArrayList<>();
       for (int p = 0; p < 4; p++) {
         int base = p * 1_000_000;

@@ -94,6 +94,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   /** How often the monitor retries when the batch former holds the consumer lock. */
   private static final long MONITOR_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** How long close() waits for the worker threads to leave once every item has ended. */
+  private static final long WORKER_EXIT_NANOS = TimeUnit.SECONDS.toNanos(10);
   /** The slice in which a blocked producer re-reads the (possibly manual) clock. */
   private static final long BLOCK_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -1871,17 +1873,27 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return false;
   }
 
+  /**
+   * Waits for the worker threads to leave, but not forever: every item has ended by now, so a
+   * worker that does not leave within {@link #WORKER_EXIT_NANOS} is reported and left behind
+   * (the default threads are daemons) rather than holding up the caller's shutdown.
+   */
   private void joinWorkers(long deadline) {
+    long limit = Math.min(deadline, System.nanoTime() + WORKER_EXIT_NANOS);
     for (Worker w : workers) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 || w.thread == Thread.currentThread()) {
+      long left = limit - System.nanoTime();
+      if (w.thread == Thread.currentThread()) {
         continue;
       }
       try {
-        w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.max(left, 0))));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      }
+      if (w.thread.isAlive() && left > 0) {
+        LOG.warn("batcher '{}': worker {} did not stop after close; leaving it", name,
+            w.thread.getName());
       }
     }
   }
