@@ -2,13 +2,13 @@ package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.batcher.TestSupport.failureOf;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,11 +36,6 @@ class BatcherTest {
   /** Waits until the batch former has gone back to waiting on the manual clock. */
   private void awaitLingering(long parksBefore) {
     await().until(() -> clock.parks("-flush-") > parksBefore && clock.isParked("-flush-"));
-  }
-
-  private static Throwable failureOf(CompletableFuture<?> f) {
-    return assertThatThrownBy(f::join).isInstanceOf(CompletionException.class)
-        .actual().getCause();
   }
 
   // ------------------------------------------------------------------------------- size trigger

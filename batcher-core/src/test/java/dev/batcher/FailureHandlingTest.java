@@ -1,7 +1,8 @@
 package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.batcher.TestSupport.failureOf;
+import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -31,16 +31,6 @@ class FailureHandlingTest {
   private <T> Batcher<T> track(Batcher<T> b) {
     open.add(b);
     return b;
-  }
-
-  private static Throwable failureOf(CompletableFuture<?> f) {
-    return assertThatThrownBy(f::join).isInstanceOf(CompletionException.class)
-        .actual().getCause();
-  }
-
-  private static RetryPolicy fixedBackoff(int attempts, Duration backoff) {
-    return RetryPolicy.builder().maxAttempts(attempts).initialBackoff(backoff).maxBackoff(backoff)
-        .jitter(RetryPolicy.Jitter.NONE).build();
   }
 
   /** An atomic sink that throws for any batch holding a poison item, recording every call. */

@@ -1,6 +1,7 @@
 package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -60,11 +61,6 @@ class LifecycleRacesTest {
       return parks.entrySet().stream().filter(e -> e.getKey().contains(namePart))
           .mapToLong(e -> e.getValue().get()).sum();
     }
-  }
-
-  private static RetryPolicy fixedBackoff(int attempts, Duration backoff) {
-    return RetryPolicy.builder().maxAttempts(attempts).initialBackoff(backoff).maxBackoff(backoff)
-        .jitter(RetryPolicy.Jitter.NONE).build();
   }
 
   @Test

@@ -25,10 +25,6 @@ final class RecordingSink<T> implements BatchSink<T> {
     return new RecordingSink<>(batch -> BatchResult.success(), 0);
   }
 
-  void open(int calls) {
-    gate.release(calls);
-  }
-
   void openForever() {
     gate.release(Integer.MAX_VALUE / 2);
   }

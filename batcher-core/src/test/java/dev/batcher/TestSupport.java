@@ -1,0 +1,24 @@
+package dev.batcher;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** Small helpers the behaviour tests share. */
+final class TestSupport {
+  private TestSupport() {}
+
+  /** Asserts that {@code f} failed and returns why (the cause of the CompletionException). */
+  static Throwable failureOf(CompletableFuture<?> f) {
+    return assertThatThrownBy(f::join).isInstanceOf(CompletionException.class)
+        .actual().getCause();
+  }
+
+  /** A retry policy with a fixed backoff and no jitter, for tests on the manual clock. */
+  static RetryPolicy fixedBackoff(int attempts, Duration backoff) {
+    return RetryPolicy.builder().maxAttempts(attempts).initialBackoff(backoff).maxBackoff(backoff)
+        .jitter(RetryPolicy.Jitter.NONE).build();
+  }
+}
