@@ -20,6 +20,8 @@ import dev.batcher.RefusalReason;
 import dev.batcher.RejectedItemException;
 import dev.batcher.RetryPolicy;
 import dev.batcher.TimeSource;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -59,10 +61,11 @@ import org.slf4j.LoggerFactory;
  * short:
  *
  * <ul>
- *   <li>Producers reserve capacity with one atomic add on {@link #occupancy}, link the entry into a
- *       lock-free queue, and wake the <em>former</em> (the worker forming the next batch) only when
- *       it is parked and the entry makes a difference: the first item into an idle batcher, or the
- *       item that fills a lingering batch. So a worker is woken once per batch, not per item.
+ *   <li>Producers claim a numbered slot in the {@link Intake} (one compare-and-set that is at once
+ *       the capacity reservation and the queue position), publish the entry into it, and wake the
+ *       <em>former</em> (the worker forming the next batch) only when it is parked and the entry
+ *       makes a difference: the first item into an idle batcher, or the item that fills a
+ *       lingering batch. So a worker is woken once per batch, not per item.
  *   <li>Batches are formed under {@link #consumerLock} by one worker at a time; a blocking sink is
  *       called on that worker's own thread after the lock is released (no hand-off), with one
  *       worker thread per allowed in-flight batch. An async sink is called by a single worker that
@@ -79,17 +82,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultBatcher.class);
+  private static final VarHandle SETTLED;
 
-  /** {@link #occupancy} unit of one accepted (reserved, unfinished) entry: the high 32 bits. */
-  private static final long ONE_ACCEPTED = 1L << 32;
-  /** {@link #occupancy} unit of one entry counted into the queue: the low 32 bits. */
-  private static final long ONE_QUEUED = 1L;
+  static {
+    try {
+      SETTLED = MethodHandles.lookup().findVarHandle(DefaultBatcher.InFlight.class, "settled",
+          int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
-  private static final int RUNNING = 0;
-  private static final int IDLE = 1;
-  private static final int LINGER = 2;
-  /** Busy-wait rounds before the idle former parks: a few microseconds. */
-  private static final int IDLE_SPINS = 256;
+  private static final int RUNNING = FormerSignal.RUNNING;
+  private static final int IDLE = FormerSignal.IDLE;
+  private static final int LINGER = FormerSignal.LINGER;
+  /** Busy-wait rounds for a claimed head slot to be published before parking briefly. */
+  private static final int PUBLISH_SPINS = 64;
+  /** How long the former parks when a claimed head slot is slow to be published. */
+  private static final long PUBLISH_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
   /** How often the monitor retries when the batch former holds the consumer lock. */
   private static final long MONITOR_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -126,15 +136,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final Instant startInstant = Instant.now();
   private final long startNanos;
 
-  // ---- the queue
-  private final EntryQueue<T> queue;
-  /**
-   * High 32 bits: entries accepted and not finished (the capacity bound). Low 32 bits: entries
-   * counted into the queue and not yet taken out by the former. Producers add both with one
-   * atomic add before linking the entry, so the low half may briefly count an entry not yet
-   * visible in the queue; it never misses one that is, which is what the wake-up check needs.
-   */
-  private final AtomicLong occupancy = new AtomicLong();
+  // ---- the intake: capacity bound and waiting entries
+  private final Intake<T> intake;
   /** Weight of accepted, unfinished entries (only with a weigher). */
   private final AtomicLong acceptedWeight = new AtomicLong();
   /** Weight of entries in the queue (only with a weigher). */
@@ -150,10 +153,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private volatile long frontWeightPublished;
   /** The acceptance time of the head while the former lingers: read by the monitor. */
   private volatile long lingeringSince;
-  /** The thread holding consumerLock and forming a batch; producers unpark it. */
-  private volatile @Nullable Thread former;
-  /** RUNNING, IDLE (parked for any item) or LINGER (parked until a deadline or a full batch). */
-  private final AtomicInteger formerState = new AtomicInteger(RUNNING);
+  /** The former's state and thread: read by producers on every submit, on lines of its own. */
+  private final FormerSignal formerState = new FormerSignal();
   /**
    * Failed entries waiting out their backoff, and halves of failed atomic batches, by due time.
    * Workers that finish a sink call hand them over through {@link #retryInbox}, because they
@@ -162,13 +163,18 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final PriorityQueue<Group<T>> retryHeap = new PriorityQueue<>();
   /** Entries the former dropped while forming, committed once it releases consumerLock. */
   private Settlement deferred = new Settlement();
-  /** Returned by nextBatch() when it has deferred drops to commit before going on. */
-  private final Formed<T> deferredMarker = new Formed<>(List.of(), FlushCause.DELAY, 0, false);
+  /** Where the former gathers a batch before copying it out. Guarded by consumerLock. */
+  private final Entry<T>[] scratch;
+  /** Set when the former closed a flush epoch: complete flushes once the lock is released. */
+  private boolean pollFlushes;
+  /** Returned by nextBatch() when it has deferred work to do outside the lock before going on. */
+  private final Formed<T> deferredMarker =
+      new Formed<>(List.of(), FlushCause.DELAY, 0, false, false);
   private final ConcurrentLinkedQueue<Group<T>> retryInbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong retrySeq = new AtomicLong();
 
   // ---- in flight
-  private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+  private final FlightTable<InFlight> inFlight;
   private final @Nullable Semaphore asyncSlots;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
   private final AtomicInteger workerSeq = new AtomicInteger();
@@ -189,12 +195,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final AtomicBoolean closeStarted = new AtomicBoolean();
 
   // ---- metrics
-  /**
-   * Entries taken out of the queue, ever. With the entries still counted into the queue, the
-   * refusals and the merges, it gives the submitted count without a counter per submit: the
-   * worker adds once per batch, before it takes the entries off the queue's count.
-   */
-  private final LongAdder dequeued = new LongAdder();
   /** Submitted items merged into a waiting entry (coalescing), counted before the merge. */
   private final LongAdder merged = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
@@ -207,9 +207,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final RejectedItemException[] refusals;
   private final LongAdder[] dropped = adders(DropReason.values().length);
   private final LongAdder[] batches = adders(FlushCause.values().length);
-  private final AtomicInteger inFlightCount = new AtomicInteger();
   private final Histogram batchSizes = new Histogram();
   private final Histogram latencies = new Histogram();
+
+  /** True unless the listener keeps BatcherListener's empty onBatch: then no event is built. */
+  private final boolean listenerWantsBatches;
 
   /** Starts a batcher with validated settings; use {@link dev.batcher.BatcherBuilder}. */
   public DefaultBatcher(BatcherConfig<T> config) {
@@ -232,10 +234,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.coalesceKey = config.coalesceKey();
     this.coalesceMerge = config.coalesceMerge();
     this.coalescing = coalesceKey == null ? null : new ConcurrentHashMap<>();
-    // Only DROP_OLDEST takes entries out from producer threads; the rest can use the cheaper
-    // single-consumer queue.
-    this.queue = overflow == OverflowPolicy.DROP_OLDEST ? EntryQueue.multiConsumer()
-        : EntryQueue.linked();
+    // Only DROP_OLDEST takes entries out from producer threads; the rest can use the lock-free
+    // single-consumer ring.
+    this.intake = overflow == OverflowPolicy.DROP_OLDEST
+        ? Intake.locked(flushes, capacity, this::roomReleased)
+        : Intake.ring(flushes, capacity, this::roomReleased);
     this.asyncSlots = asyncSink == null ? null : new Semaphore(config.maxInFlightBatches());
     this.retryPolicy = config.retryPolicy();
     this.deadLetterHandler = config.deadLetterHandler();
@@ -247,6 +250,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       refusals[r.ordinal()] = new RejectedItemException(name, r, describe(r, null), null);
     }
 
+    this.inFlight = new FlightTable<>(config.maxInFlightBatches());
+    @SuppressWarnings("unchecked")
+    Entry<T>[] gather = (Entry<T>[]) new Entry<?>[Math.min(maxBatchSize, capacity)];
+    this.scratch = gather;
+    this.listenerWantsBatches = overrides(listener, "onBatch", BatchEvent.class);
     int workerCount = asyncSink == null ? config.maxInFlightBatches() : 1;
     this.monitor = newThread(this::runMonitor, "batcher-" + name + "-monitor");
     for (int i = 0; i < workerCount; i++) {
@@ -301,25 +309,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (key != null) {
       return acceptCoalesced(item, key, mayBlock);
     }
-    // Reserve capacity (one atomic add), then check closed: see close() for why in this order.
-    long queued = reserve(weight, mayBlock);
-    if (queued < 0) {
-      return refuse(item, refusalOf(queued), "", null);
+    if (closed) {
+      return refuse(item, RefusalReason.CLOSED, "", null); // claim nothing once closed
+    }
+    // Claim a numbered slot (one compare-and-set), then check closed: see close() for why in this
+    // order. The claim is the capacity reservation, the queue position and the flush stamp.
+    long ticket = claim(weight, mayBlock);
+    if (ticket < 0) {
+      return refuse(item, refusalOf(ticket), "", null);
     }
     if (closed) {
       CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
-      unreserve(weight); // after counting the refusal: the item is never counted nowhere
+      cancel(ticket, weight); // after counting the refusal: the item is never counted nowhere
       return refusal;
     }
-    FlushTracker.Epoch epoch = flushes.current();
-    epoch.started.increment(); // before the entry is visible, so it cannot finish uncounted
-    Entry<T> entry = new Entry<>(item, time.nanoTime(), weight, epoch, null);
-    queue.offer(entry);
+    Entry<T> entry = new Entry<>(item, time.nanoTime(),
+        weigher == null ? null : new Entry.Extra(weight, null));
+    intake.publish(ticket, entry);
     long queuedW = weigher == null ? 0 : queuedWeight.addAndGet(weight);
-    signalFormer(queued, queuedW);
-    if (aborted) {
-      dropAfterAbort(entry);
-    }
+    signalFormer(ticket, queuedW);
     return entry;
   }
 
@@ -345,65 +353,37 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       return refusal;
     }
     merged.decrement(); // not merged: counted below as accepted or refused
-    long queued = reserve(0, mayBlock);
-    if (queued < 0) {
-      return refuse(item, refusalOf(queued), "", null);
+    // The claim comes before the entry enters the map: an item merged into it, and returned,
+    // before a flush() started, then lies below the flush's end, which waits for it.
+    long ticket = claim(0, mayBlock);
+    if (ticket < 0) {
+      return refuse(item, refusalOf(ticket), "", null);
     }
     if (closed) {
       CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
-      unreserve(0);
+      cancel(ticket, 0);
       return refusal;
     }
-    FlushTracker.Epoch epoch = flushes.current();
-    Entry<T> fresh = new Entry<>(item, time.nanoTime(), 0, epoch, key);
-    // Counted before the entry is visible in the map: an item merged into it may be followed by
-    // a flush() that must wait for it.
-    epoch.started.increment();
+    Entry<T> fresh = new Entry<>(item, time.nanoTime(), new Entry.Extra(0, key));
     Entry<T> winner;
     try {
       winner = map.compute(key, (k, e) -> e == null || e.isFinished() ? fresh
           : mergeInto(e, item, waiter, merge));
     } catch (RuntimeException e) {
       CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
-      epoch.finished.increment();
-      unreserve(0);
+      cancel(ticket, 0);
       return refusal;
     }
     if (winner != fresh) { // another producer created the key meanwhile; we merged into it
       merged.increment();
-      epoch.finished.increment();
-      unreserve(0);
-      flushes.poll();
+      cancel(ticket, 0);
       return waiter;
     }
-    queue.offer(fresh);
-    signalFormer(queued, 0);
-    if (aborted) {
-      dropAfterAbort(fresh);
-    }
+    // Published only once in the map: the former seals an entry by removing it from the map
+    // after taking it out, which must not happen before it is in.
+    intake.publish(ticket, fresh);
+    signalFormer(ticket, 0);
     return fresh;
-  }
-
-  /**
-   * A producer passed the closed check just before close(Duration) gave up, and linked its entry
-   * after abort() drained the queue: nobody else will end it. abort() sets {@code aborted} before
-   * draining and the producer links (a volatile store) before reading it, so one of the two sees
-   * the entry. Entries that other producers linked behind ours while ours was still unlinked were
-   * invisible to abort() too, and their producers may have returned already: take them as well.
-   */
-  private void dropAfterAbort(Entry<T> entry) {
-    if (coalescing != null && entry.key != null) {
-      coalescing.remove(entry.key, entry);
-    }
-    Settlement s = new Settlement();
-    consumerLock.lock(); // the former has left nextBatch(): aborted is set
-    try {
-      dropQueued(s);
-    } finally {
-      consumerLock.unlock();
-    }
-    s.drop(entry, DropReason.CLOSE_TIMEOUT);
-    s.commit();
   }
 
   private static <T> Entry<T> mergeInto(
@@ -415,24 +395,23 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Reserves room for one entry, applying the overflow policy.
+   * Claims room for one entry, applying the overflow policy.
    *
-   * @return the number of entries counted into the queue including this one, or a negative code
-   *     for the refusal: see {@link #refusalOf}
+   * @return the claim's ticket, or a negative code for the refusal: see {@link #refusalOf}
    */
-  private long reserve(long weight, boolean mayBlock) {
-    long queued = tryReserve(weight);
-    if (queued >= 0) {
-      return queued;
+  private long claim(long weight, boolean mayBlock) {
+    long ticket = tryClaim(weight);
+    if (ticket >= 0) {
+      return ticket;
     }
     switch (overflow) {
       case FAIL:
         return -1;
       case DROP_OLDEST:
-        return reserveByEviction(weight);
+        return claimByEviction(weight);
       case BLOCK:
       default:
-        return mayBlock ? reserveBlocking(weight) : -1;
+        return mayBlock ? claimBlocking(weight) : -1;
     }
   }
 
@@ -448,64 +427,80 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * One atomic add on the fast path. An add that overshoots the capacity is undone; between the
-   * two, a racing producer may be refused although the queue was one short of full. The bound
-   * itself is never exceeded.
+   * One compare-and-set on the fast path; with a weight bound, the weight is reserved first and
+   * given back if the count is full. Between the two, a racing producer may be refused although
+   * there was room by weight. The bounds themselves are never exceeded.
    */
-  private long tryReserve(long weight) {
-    long now = occupancy.addAndGet(ONE_ACCEPTED + ONE_QUEUED);
-    if ((now >>> 32) > capacity) {
-      occupancy.addAndGet(-(ONE_ACCEPTED + ONE_QUEUED));
+  private long tryClaim(long weight) {
+    if (weigher == null) {
+      long ticket = intake.claim();
+      return ticket == Intake.FULL ? -1 : ticket;
+    }
+    long w = acceptedWeight.addAndGet(weight);
+    if (w > capacityWeight) {
+      acceptedWeight.addAndGet(-weight);
       return -1;
     }
-    if (weigher != null && capacityWeight != Long.MAX_VALUE) {
-      long w = acceptedWeight.addAndGet(weight);
-      if (w > capacityWeight) {
-        acceptedWeight.addAndGet(-weight);
-        occupancy.addAndGet(-(ONE_ACCEPTED + ONE_QUEUED));
-        return -1;
-      }
-    } else if (weigher != null) {
-      acceptedWeight.addAndGet(weight);
+    long ticket = intake.claim();
+    if (ticket == Intake.FULL) {
+      acceptedWeight.addAndGet(-weight);
+      return -1;
     }
-    return now & 0xFFFF_FFFFL;
+    return ticket;
   }
 
-  /** Gives back a reservation whose entry was never linked into the queue. */
-  private void unreserve(long weight) {
+  /**
+   * Gives back a claim whose entry will never be published. In the ring, a cancelled claim keeps
+   * its room until the former takes it out, so the former is woken for it (a closing batcher
+   * waits for that room to come back before it terminates). If the batcher has terminated, no
+   * worker is left to take it out: do it here, so that its room is given back and counts settle.
+   */
+  private void cancel(long ticket, long weight) {
     if (weigher != null) {
       acceptedWeight.addAndGet(-weight);
     }
-    long now = occupancy.addAndGet(-(ONE_ACCEPTED + ONE_QUEUED));
-    signalRoom(1);
-    afterRelease(now >>> 32);
-  }
-
-  private long reserveByEviction(long weight) {
-    while (true) {
-      Entry<T> victim = queue.poll();
-      if (victim == null) {
-        return -1; // nothing waiting to evict: all capacity is in flight
-      }
-      dequeued.increment();
-      occupancy.addAndGet(-ONE_QUEUED);
-      if (weigher != null) {
-        queuedWeight.addAndGet(-victim.weight);
-      }
-      if (coalescing != null && victim.key != null) {
-        coalescing.remove(victim.key, victim);
-      }
-      Settlement s = new Settlement();
-      s.drop(victim, DropReason.EVICTED);
-      s.commit();
-      long queued = tryReserve(weight);
-      if (queued >= 0) {
-        return queued;
+    intake.cancel(ticket);
+    wakeFormer();
+    if (terminated.isDone()) {
+      consumerLock.lock();
+      try {
+        intake.peek(); // takes cancelled claims out of the head, up to the first real entry
+      } finally {
+        consumerLock.unlock();
       }
     }
   }
 
-  private long reserveBlocking(long weight) {
+  /** The intake gave room back by itself (a cancelled claim taken out). */
+  private void roomReleased(int n) {
+    signalRoom(n);
+    afterRelease();
+  }
+
+  private long claimByEviction(long weight) {
+    while (true) {
+      Entry<T> victim = intake.evictOldest();
+      if (victim == null) {
+        return -1; // nothing waiting to evict: all capacity is in flight
+      }
+      if (weigher != null) {
+        queuedWeight.addAndGet(-victim.weight());
+      }
+      Object key = victim.key();
+      if (coalescing != null && key != null) {
+        coalescing.remove(key, victim);
+      }
+      Settlement s = new Settlement(1);
+      s.drop(victim, DropReason.EVICTED);
+      s.commit();
+      long ticket = tryClaim(weight);
+      if (ticket >= 0) {
+        return ticket;
+      }
+    }
+  }
+
+  private long claimBlocking(long weight) {
     long deadline = time.nanoTime() + blockTimeoutNanos;
     try {
       notFullLock.lockInterruptibly();
@@ -517,9 +512,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     try {
       while (true) {
         // blockedProducers was raised before this attempt, so a release after it signals us.
-        long queued = tryReserve(weight);
-        if (queued >= 0) {
-          return queued;
+        long ticket = tryClaim(weight);
+        if (ticket >= 0) {
+          return ticket;
         }
         if (closed) {
           return -4;
@@ -568,34 +563,27 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Wakes the former if it is parked and this entry matters to it. */
-  private void signalFormer(long queued, long queuedW) {
-    int state = formerState.get();
+  /**
+   * Wakes the former if it is parked and this entry matters to it. The claim's compare-and-set
+   * ordered the claim before this read of the state, and the former publishes its state before
+   * it looks at the intake's claims: either we see it parked, or it sees our claim.
+   */
+  private void signalFormer(long ticket, long queuedW) {
+    int state = formerState.state();
     if (state == RUNNING) {
       return;
     }
     if (state == LINGER
-        && queued + frontCount < maxBatchSize
+        && intake.queuedAfter(ticket) + frontCount < maxBatchSize
         && (weigher == null || queuedW + frontWeightPublished < maxBatchWeight)) {
       return; // the lingering batch is not full yet; its deadline will wake the former
     }
-    if (formerState.compareAndSet(state, RUNNING)) {
-      Thread t = former;
-      if (t != null) {
-        LockSupport.unpark(t);
-      }
-    }
+    formerState.wake(state);
   }
 
   /** Wakes the former whatever it waits for: flush, close, abort, termination. */
   private void wakeFormer() {
-    int state = formerState.get();
-    if (state != RUNNING && formerState.compareAndSet(state, RUNNING)) {
-      Thread t = former;
-      if (t != null) {
-        LockSupport.unpark(t);
-      }
-    }
+    formerState.wakeAny();
   }
 
   // =============================================================================== batch forming
@@ -607,12 +595,16 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     final long weight;
     /** A half of a failed atomic batch: sent exactly as it is, never mixed with other items. */
     final boolean pinned;
+    /** Holds entries that were attempted before: dispatch counts their attempts. */
+    final boolean retried;
 
-    Formed(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned) {
+    Formed(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned,
+        boolean retried) {
       this.entries = entries;
       this.cause = cause;
       this.weight = weight;
       this.pinned = pinned;
+      this.retried = retried;
     }
   }
 
@@ -641,14 +633,18 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /**
    * Waits for the next batch and takes it out of the queue. Called with consumerLock held.
    *
-   * @return the batch, or null when the batcher has terminated or been aborted
+   * @return the batch, {@link #deferredMarker} when there is work to do outside the lock first,
+   *     or null when the batcher has terminated or been aborted
    */
   private @Nullable Formed<T> nextBatch() {
-    former = Thread.currentThread();
+    formerState.formedBy(Thread.currentThread()); // a write only when another worker forms
     long extraLinger = -1; // jitter, drawn once per batch
     while (true) {
       if (aborted) {
         return null;
+      }
+      if (closeFlushedEpochs()) {
+        return deferredMarker; // complete the flushes outside the lock, then come back
       }
       long now = time.nanoTime();
       pullRetries();
@@ -664,32 +660,41 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         }
         continue;
       }
-      Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
+      Entry<T> head = front.isEmpty() ? intake.peek() : front.peekFirst();
       if (head == null) {
         if (closed && accepted() == 0) {
           return null;
         }
-        // Idle: publish IDLE, then look again, so a producer that linked an entry (or a worker
-        // that handed over a retry) either sees IDLE and wakes us or did so before our second
-        // look: both sides are sequentially consistent.
-        if (spinForWork()) {
-          continue; // an item arrived within the spin: no park, no wake-up needed
-        }
+        // Idle, and no spinning first: a former that polls the ring while producers write it
+        // makes them pay a cross-core miss per cache line, and its batches stay tiny; parked, it
+        // is woken by the next producer and then finds a batch's worth. Publish IDLE, then look
+        // again, so a producer that claimed a slot (or a worker that handed over a retry, or a
+        // flush) either sees IDLE and wakes us or is seen here: both sides are sequentially
+        // consistent.
         formerState.set(IDLE);
-        if (queue.peek() == null && retryInbox.isEmpty() && !aborted
-            && !(closed && accepted() == 0)) {
-          if (retry != null) {
-            parkUntil(retry.notBefore); // until the next retry is due
-          } else {
-            LockSupport.park(this);
+        if (intake.peek() == null && retryInbox.isEmpty() && !aborted
+            && !(closed && accepted() == 0) && !closeFlushedEpochs()) {
+          if (!intake.hasClaims()) {
+            if (retry != null) {
+              parkUntil(retry.notBefore); // until the next retry is due
+            } else {
+              LockSupport.park(this);
+            }
+          } else if (!awaitPublish()) {
+            // A producer has claimed the head slot and not published it yet: preempted, most
+            // likely. It reads our state after publishing, so it will wake us; the bounded park
+            // covers only a publish that was still on its way to memory when it read the state.
+            LockSupport.parkNanos(this, PUBLISH_WAIT_NANOS);
           }
         }
         formerState.set(RUNNING);
         continue;
       }
-      boolean full = queuedCount() >= maxBatchSize
-          || (weigher != null && queuedWeight.get() + frontWeight >= maxBatchWeight);
+      // Natural batching (no linger) takes whatever is there: no need to count it, which would
+      // read the producers' claim counter and cost them a cache miss.
       boolean urgent = lingerNanos == 0 || closed || flushes.pending();
+      boolean full = !urgent && (queuedCount() >= maxBatchSize
+          || (weigher != null && queuedWeight.get() + frontWeight >= maxBatchWeight));
       if (!full && !urgent) {
         if (extraLinger < 0) {
           extraLinger = jitter == 0 ? 0
@@ -716,8 +721,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       FlushCause hint = closed ? FlushCause.CLOSE
           : flushes.pending() ? FlushCause.FLUSH : FlushCause.DELAY;
-      Formed<T> batch = drain(new ArrayList<>(Math.min(maxBatchSize,
-          Math.max(queuedCount(), 1))), 0, hint);
+      Formed<T> batch = drain(null, 0, hint);
       if (batch != null) {
         return batch;
       }
@@ -725,15 +729,32 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Spins a few microseconds for the next item before parking: a park and the producer's unpark
-   * cost tens of microseconds here, while under load the next item is usually nanoseconds away.
+   * A producer has claimed the head slot and not yet published it: it is a few instructions
+   * away, unless it was preempted. Waits a moment for that slot alone (not for the intake's
+   * counters, which the producers write).
+   *
+   * @return true if the slot was published meanwhile
    */
-  private boolean spinForWork() {
-    for (int i = 0; i < IDLE_SPINS; i++) {
-      if (queue.peek() != null || !retryInbox.isEmpty()) {
+  private boolean awaitPublish() {
+    for (int i = 0; i < PUBLISH_SPINS; i++) {
+      Thread.onSpinWait();
+      if (intake.peek() != null) {
         return true;
       }
-      Thread.onSpinWait();
+    }
+    return false;
+  }
+
+  /**
+   * While a flush waits, closes the epochs whose entries have all been taken out. Called with
+   * consumerLock held.
+   *
+   * @return true if one was closed: its flush may complete, once the lock is released
+   */
+  private boolean closeFlushedEpochs() {
+    if (flushes.pending() && intake.closeConsumedEpochs()) {
+      pollFlushes = true;
+      return true;
     }
     return false;
   }
@@ -760,10 +781,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           expired.drop(e, DropReason.DELIVERY_TIMEOUT);
         } else if (!e.isFinished()) { // the monitor may have dropped it meanwhile
           entries.add(e);
-          weight += e.weight;
+          weight += e.weight();
         }
       }
-      return entries.isEmpty() ? null : new Formed<>(entries, FlushCause.RETRY, weight, true);
+      return entries.isEmpty() ? null
+          : new Formed<>(entries, FlushCause.RETRY, weight, true, true);
     }
     List<Entry<T>> batch = new ArrayList<>();
     long weight = 0;
@@ -781,11 +803,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           g.next++;
           continue;
         }
-        if (e.weight > maxBatchWeight - weight) {
+        if (e.weight() > maxBatchWeight - weight) {
           break retries;
         }
         batch.add(e);
-        weight += e.weight;
+        weight += e.weight();
         g.next++;
       }
       retryHeap.poll();
@@ -797,62 +819,78 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return drain(batch, weight, FlushCause.RETRY);
   }
 
-  private int queuedCount() {
-    return (int) (occupancy.get() & 0xFFFF_FFFFL) + front.size();
+  private long queuedCount() {
+    return intake.queued() + front.size();
   }
 
   private long accepted() {
-    return occupancy.get() >>> 32;
+    return intake.accepted();
   }
 
-  /** Takes up to one batch's worth of entries, in order. Called with consumerLock held. */
-  private @Nullable Formed<T> drain(List<Entry<T>> batch, long startWeight, FlushCause hint) {
+  /**
+   * Takes up to one batch's worth of entries, in order, after {@code started} (due retries) if
+   * given. Called with consumerLock held.
+   */
+  private @Nullable Formed<T> drain(
+      @Nullable List<Entry<T>> started, long startWeight, FlushCause hint) {
     long weight = startWeight;
-    long polled = 0;
-    long polledWeight = 0;
     FlushCause cause = null;
-    while (batch.size() < maxBatchSize) {
-      Entry<T> e = front.pollFirst();
-      if (e != null) {
-        frontWeight -= e.weight;
-      } else {
-        e = queue.poll();
-        if (e == null) {
+    List<Entry<T>> batch;
+    if (started == null && weigher == null && coalescing == null && front.isEmpty()) {
+      // The common case: no weights, no keys, nothing set aside; a plain run over the ring into
+      // a reused array, copied out at its exact size.
+      Entry<T>[] into = scratch;
+      int n = 0;
+      for (Entry<T> e; n < into.length && (e = intake.poll()) != null; ) {
+        into[n++] = e;
+      }
+      batch = n == 0 ? List.of() : java.util.Arrays.asList(java.util.Arrays.copyOf(into, n));
+      java.util.Arrays.fill(into, 0, n, null); // the scratch must not keep items alive
+    } else {
+      batch = started != null ? started : new ArrayList<>();
+      long polledWeight = 0;
+      while (batch.size() < maxBatchSize) {
+        Entry<T> e = front.pollFirst();
+        if (e != null) {
+          frontWeight -= e.weight();
+        } else {
+          e = intake.poll();
+          if (e == null) {
+            break;
+          }
+          polledWeight += e.weight();
+        }
+        long w = e.weight();
+        if (w > maxBatchWeight - weight) {
+          front.addFirst(e); // starts the next batch
+          frontWeight += w;
+          cause = FlushCause.WEIGHT;
           break;
         }
-        polled++;
-        polledWeight += e.weight;
+        Object key = e.key();
+        if (coalescing != null && key != null) {
+          coalescing.remove(key, e); // seal: later items with this key start a new entry
+        }
+        batch.add(e);
+        weight += w;
       }
-      if (e.weight > maxBatchWeight - weight) {
-        front.addFirst(e); // starts the next batch
-        frontWeight += e.weight;
-        cause = FlushCause.WEIGHT;
-        break;
-      }
-      if (coalescing != null && e.key != null) {
-        coalescing.remove(e.key, e); // seal: later items with this key start a new entry
-      }
-      batch.add(e);
-      weight += e.weight;
-    }
-    if (polled > 0) {
-      dequeued.add(polled);
-      occupancy.addAndGet(-polled * ONE_QUEUED);
-      if (weigher != null) {
+      if (weigher != null && polledWeight > 0) {
         queuedWeight.addAndGet(-polledWeight);
       }
+      frontCount = front.size();
     }
-    frontCount = front.size();
+    closeFlushedEpochs();
     if (batch.isEmpty()) {
       return null;
     }
-    if (hint == FlushCause.RETRY) {
+    boolean retried = hint == FlushCause.RETRY;
+    if (retried) {
       cause = FlushCause.RETRY;
     } else if (cause == null) {
       cause = batch.size() == maxBatchSize ? FlushCause.SIZE
           : weight == maxBatchWeight ? FlushCause.WEIGHT : hint;
     }
-    return new Formed<>(batch, cause, weight, false);
+    return new Formed<>(batch, cause, weight, false, retried);
   }
 
   /**
@@ -870,34 +908,33 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           break;
         }
         front.pollFirst();
-        frontWeight -= e.weight;
+        frontWeight -= e.weight();
       } else {
-        e = queue.peek();
+        e = intake.peek();
         if (e == null || !expired(e, now)) {
           break;
         }
-        e = queue.poll(); // may differ from the peeked one if a producer evicted it meanwhile
+        e = intake.poll(); // may differ from the peeked one if a producer evicted it meanwhile
         if (e == null) {
           break;
         }
-        dequeued.increment();
-        occupancy.addAndGet(-ONE_QUEUED);
         if (weigher != null) {
-          queuedWeight.addAndGet(-e.weight);
+          queuedWeight.addAndGet(-e.weight());
         }
         if (!expired(e, now)) {
           front.addLast(e);
-          frontWeight += e.weight;
+          frontWeight += e.weight();
           break;
         }
       }
-      if (coalescing != null && e.key != null) {
-        coalescing.remove(e.key, e);
+      Object key = e.key();
+      if (coalescing != null && key != null) {
+        coalescing.remove(key, e);
       }
       s.drop(e, DropReason.DELIVERY_TIMEOUT);
     }
     frontCount = front.size();
-    Entry<T> head = front.isEmpty() ? queue.peek() : front.peekFirst();
+    Entry<T> head = front.isEmpty() ? intake.peek() : front.peekFirst();
     long next = head == null ? Long.MAX_VALUE : head.acceptedAt + deliveryTimeoutNanos;
     if (retriesToo) {
       // The former drops expired retries as it takes them; only the monitor scans the whole
@@ -928,10 +965,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /** A worker thread; replaced when the monitor abandons a sink call that hangs in it. */
   private final class Worker implements Runnable {
     final Thread thread;
+    /** Where this worker's batches look for a free in-flight slot first. */
+    final int index;
     volatile boolean abandoned;
 
     Worker() {
-      this.thread = newThread(this, "batcher-" + name + "-flush-" + workerSeq.incrementAndGet());
+      this.index = workerSeq.incrementAndGet();
+      this.thread = newThread(this, "batcher-" + name + "-flush-" + index);
     }
 
     @Override
@@ -985,10 +1025,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           deferred = new Settlement();
         }
       } finally {
-        former = null;
         consumerLock.unlock();
       }
       drops.commit();
+      if (pollFlushes) { // read by the thread that set it, the lock's last holder or a later one
+        pollFlushes = false;
+        flushes.poll();
+      }
       if (batch != deferredMarker) {
         return batch;
       }
@@ -1095,7 +1138,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     final long dispatchedAt;
     final Worker worker;
     final boolean pinned;
-    final AtomicBoolean settled = new AtomicBoolean();
+    /** Its slot in {@link #inFlight}. */
+    int slot;
+    /** 0 until settled; written only through {@link #SETTLED}. */
+    volatile int settled;
 
     InFlight(Formed<T> batch, long dispatchedAt, Worker worker) {
       this.entries = batch.entries;
@@ -1111,16 +1157,21 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     long now = time.nanoTime();
     InFlight flight = new InFlight(batch, now, w);
     long oldestRetried = Long.MAX_VALUE;
-    for (Entry<T> e : batch.entries) {
-      if (e.attempts++ == 0) {
-        e.firstAttemptAt = now;
-      } else if (e.acceptedAt < oldestRetried) {
-        oldestRetried = e.acceptedAt;
+    if (batch.retried) {
+      // Only entries attempted before carry attempt bookkeeping; a first attempt costs nothing
+      // here, and its time is the flight's dispatch time should it fail.
+      for (Entry<T> e : batch.entries) {
+        Entry.Attempts a = e.attempts;
+        if (a != null) {
+          a.count++;
+          a.last = now;
+          if (e.acceptedAt < oldestRetried) {
+            oldestRetried = e.acceptedAt;
+          }
+        }
       }
-      e.lastAttemptAt = now;
     }
-    inFlightCount.incrementAndGet();
-    inFlight.add(flight);
+    flight.slot = inFlight.add(flight, w.index);
     if (aborted) {
       // close(Duration) gave up between takeBatch() and here and may not have seen this batch.
       abandon(flight, DropReason.CLOSE_TIMEOUT);
@@ -1137,11 +1188,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   /** Frees the slot of a batch: its completion or its abandonment, whichever comes first. */
   private boolean settle(InFlight flight) {
-    if (!flight.settled.compareAndSet(false, true)) {
+    if (!SETTLED.compareAndSet(flight, 0, 1)) {
       return false;
     }
-    inFlight.remove(flight);
-    inFlightCount.decrementAndGet();
+    inFlight.remove(flight.slot, flight);
     if (asyncSlots != null) {
       asyncSlots.release();
     }
@@ -1172,29 +1222,49 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
     }
     Settlement s = new Settlement(entries.size());
-    Retries again = new Retries(now, flight.pinned);
+    Retries again = null; // only when something failed
     int ok = 0;
     try {
       if (broken != null) {
         for (Entry<T> e : entries) {
+          e.attemptFailed(flight.dispatchedAt);
           s.giveUp(e, broken);
         }
       } else if (failure == null) {
         BatchResult r = requireNonNull(result);
-        for (int i = 0; i < entries.size(); i++) {
-          Entry<T> e = entries.get(i);
-          BatchResult.Outcome outcome = r.outcome(i);
-          if (outcome == BatchResult.Outcome.SUCCEEDED) {
+        if (r.isSuccess()) { // every item: no per-item outcomes to read
+          for (Entry<T> e : entries) {
             s.succeed(e);
-            ok++;
-          } else {
-            Throwable cause = requireNonNull(r.cause(i));
-            if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY || !again.offer(e, cause, s)) {
-              s.giveUp(e, cause);
+          }
+          ok = entries.size();
+        } else {
+          for (int i = 0; i < entries.size(); i++) {
+            Entry<T> e = entries.get(i);
+            BatchResult.Outcome outcome = r.outcome(i);
+            if (outcome == BatchResult.Outcome.SUCCEEDED) {
+              s.succeed(e);
+              ok++;
+            } else {
+              Throwable cause = requireNonNull(r.cause(i));
+              e.attemptFailed(flight.dispatchedAt);
+              if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY) {
+                s.giveUp(e, cause);
+                continue;
+              }
+              if (again == null) {
+                again = new Retries(now, flight.pinned);
+              }
+              if (!again.offer(e, cause, s)) {
+                s.giveUp(e, cause);
+              }
             }
           }
         }
       } else {
+        for (Entry<T> e : entries) {
+          e.attemptFailed(flight.dispatchedAt);
+        }
+        again = new Retries(now, flight.pinned);
         failWhole(flight, failure, again, s);
       }
     } catch (Throwable bug) {
@@ -1204,18 +1274,21 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           + "them up", name, entries.size(), bug);
       again = null;
       for (Entry<T> e : entries) {
+        e.attemptFailed(flight.dispatchedAt);
         s.giveUp(e, bug);
       }
     }
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(entries.size());
-    s.commit();
+    s.commit(now);
     if (again != null) {
       again.schedule();
     }
-    BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok,
-        entries.size() - ok, sinkNanos);
-    notifyListener(() -> listener.onBatch(event));
+    if (listenerWantsBatches) {
+      BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok,
+          entries.size() - ok, sinkNanos);
+      notifyListener(() -> listener.onBatch(event));
+    }
   }
 
   /** The sink threw for the whole batch: retry it, split it, or give its items up. */
@@ -1277,14 +1350,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (e.isFinished()) {
         return true; // dropped by the monitor while its call ran: nothing left to retry
       }
-      if (e.attempts >= retryPolicy.maxAttempts()) {
+      if (e.attemptCount() >= retryPolicy.maxAttempts()) {
         return false;
       }
       if (aborted) {
         s.drop(e, DropReason.CLOSE_TIMEOUT);
         return true;
       }
-      long notBefore = now + backoffFor(e.attempts);
+      long notBefore = now + backoffFor(e.attemptCount());
       if (notBefore - (e.acceptedAt + deliveryTimeoutNanos) >= 0) {
         s.drop(e, DropReason.DELIVERY_TIMEOUT); // the retry could not start in time
         return true;
@@ -1292,9 +1365,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (byAttempts == null) {
         byAttempts = new java.util.TreeMap<>();
       }
-      byAttempts.computeIfAbsent(e.attempts, k -> new ArrayList<>()).add(e);
+      byAttempts.computeIfAbsent(e.attemptCount(), k -> new ArrayList<>()).add(e);
       T item = e.item;
-      int attempts = e.attempts;
+      int attempts = e.attemptCount();
       notifyListener(() -> listener.onRetry(item, cause, attempts));
       return true;
     }
@@ -1366,14 +1439,38 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * past termination must still be abandoned, or close() would wait for its worker forever.
    */
   private void runMonitor() {
-    while (!terminated.isDone() || !inFlight.isEmpty()) {
+    while (true) {
+      boolean lateClaims = aborted && intake.hasClaims();
+      if (terminated.isDone() && inFlight.isEmpty() && !lateClaims) {
+        return;
+      }
       long now = time.nanoTime();
       long next = now + deliveryTimeoutNanos;
       monitorWakeAt = next; // before the scan: a batch dispatched during it compares to this
-      for (InFlight flight : inFlight) {
-        next = Math.min(next, checkInFlight(flight, now));
+      for (int i = 0; i < inFlight.size(); i++) {
+        InFlight flight = inFlight.get(i);
+        if (flight != null) {
+          next = Math.min(next, checkInFlight(flight, now));
+        }
       }
-      int state = formerState.get();
+      if (lateClaims) {
+        // close(Duration) gave up while producers were between their claim and their publish.
+        // Their entries appear as they resume; no worker is left to take them, so drop them here.
+        Settlement late = new Settlement();
+        consumerLock.lock();
+        try {
+          dropQueued(late);
+        } finally {
+          consumerLock.unlock();
+        }
+        late.commit();
+        flushes.poll();
+        if (intake.hasClaims()) {
+          LockSupport.parkNanos(this, MONITOR_RETRY_NANOS); // real time: a producer resuming
+        }
+        continue;
+      }
+      int state = formerState.state();
       if ((state == IDLE || state == LINGER) && frontCount == 0) {
         // A parked former wakes by itself before anything waiting expires: the linger ends
         // before the head's delivery timeout, and a retry is due before its item's. Plan to look
@@ -1393,7 +1490,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       } else {
         next = Math.min(next, now + MONITOR_RETRY_NANOS); // the former is forming a batch
       }
-      if (terminated.isDone() && inFlight.isEmpty()) {
+      if (terminated.isDone() && inFlight.isEmpty() && !(aborted && intake.hasClaims())) {
         return;
       }
       monitorWakeAt = next;
@@ -1502,13 +1599,15 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * and the termination check, and last the listener.
    */
   private final class Settlement {
-    private static final int SUCCEEDED = 0;
-    private static final int DROPPED = 1;
-    private static final int GAVE_UP = 2;
+    private static final byte SUCCEEDED = 0;
+    private static final byte DROPPED = 1;
+    private static final byte GAVE_UP = 2;
 
     private Entry<T>[] ended;
-    private @Nullable Object[] details; // reason or cause, by kind
-    private byte[] kinds;
+    /** Kind of each ending; null while every ending so far is a success (the common case). */
+    private byte @Nullable [] kinds;
+    /** Reason or cause of each ending, by kind; allocated with {@link #kinds}. */
+    private @Nullable Object @Nullable [] details;
     private int n;
     private long weight;
 
@@ -1518,10 +1617,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
     @SuppressWarnings("unchecked")
     Settlement(int expected) {
-      int size = Math.max(1, expected);
-      this.ended = (Entry<T>[]) new Entry<?>[size];
-      this.details = new Object[size];
-      this.kinds = new byte[size];
+      this.ended = (Entry<T>[]) new Entry<?>[Math.max(1, expected)];
     }
 
     void succeed(Entry<T> e) {
@@ -1547,36 +1643,111 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       return n == 0;
     }
 
-    private void add(Entry<T> e, int kind, @Nullable Object detail) {
+    private void add(Entry<T> e, byte kind, @Nullable Object detail) {
       if (n == ended.length) {
         int size = n * 2;
         ended = java.util.Arrays.copyOf(ended, size);
-        details = java.util.Arrays.copyOf(details, size);
-        kinds = java.util.Arrays.copyOf(kinds, size);
+        if (kinds != null) {
+          kinds = java.util.Arrays.copyOf(kinds, size);
+          details = java.util.Arrays.copyOf(details, size);
+        }
+      }
+      if (kind != SUCCEEDED && kinds == null) {
+        kinds = new byte[ended.length]; // zero: SUCCEEDED for the endings before this one
+        details = new Object[ended.length];
       }
       ended[n] = e;
-      kinds[n] = (byte) kind;
-      details[n] = detail;
+      if (kinds != null) {
+        kinds[n] = kind;
+        requireNonNull(details)[n] = detail;
+      }
       n++;
-      weight += e.weight;
+      if (weigher != null) {
+        weight += e.weight();
+      }
     }
 
     void commit() {
+      commit(time.nanoTime());
+    }
+
+    /** Commits with {@code now} as the completion time of every entry (for the latencies). */
+    void commit(long now) {
       int n = this.n;
       if (n == 0) {
         return;
       }
+      Entry<T>[] ended = this.ended;
+      byte[] kinds = this.kinds;
+      long ok = 0;
+      Throwable[] errors = null;
+      if (kinds == null) {
+        for (int i = 0; i < n; i++) {
+          ok += ended[i].count();
+        }
+      } else {
+        errors = new Throwable[n];
+        ok = tally(ended, kinds, requireNonNull(details), errors);
+      }
+      if (ok > 0) {
+        succeeded.add(ok);
+      }
+      if (weigher != null) {
+        acceptedWeight.addAndGet(-weight);
+      }
+      intake.release(n);
+      signalRoom(n);
+      try (Histogram.Batch latency = latencies.batch()) {
+        for (int i = 0; i < n; i++) {
+          Entry<T> e = ended[i];
+          latency.record(now - e.acceptedAt);
+          if (errors == null || errors[i] == null) {
+            e.succeed();
+          } else {
+            e.fail(errors[i]);
+          }
+        }
+      }
+      FlushTracker.Epoch run = null;
+      long runLength = 0;
+      for (int i = 0; i < n; i++) { // entries of one group nearly always share an epoch
+        FlushTracker.Epoch epoch = ended[i].epoch;
+        if (epoch != run) {
+          if (run != null) {
+            run.finished.add(runLength);
+          }
+          run = epoch;
+          runLength = 0;
+        }
+        runLength++;
+      }
+      if (run != null) {
+        run.finished.add(runLength);
+      }
+      flushes.poll();
+      afterRelease();
+      if (kinds != null) {
+        notifyEndings(ended, kinds, requireNonNull(details), n);
+      }
+    }
+
+    /**
+     * Counts the endings other than successes, hands give-ups to the dead-letter handler (its
+     * outcome decides how the future fails) and fills in each failed future's exception.
+     *
+     * @return the number of submitted items that succeeded
+     */
+    private long tally(Entry<T>[] ended, byte[] kinds, Object[] details, Throwable[] errors) {
       long ok = 0;
       long lettered = 0;
       long bad = 0;
       long[] droppedBy = null;
-      Throwable[] errors = new Throwable[n];
       DroppedItemException[] shared = new DroppedItemException[DropReason.values().length];
       List<Object> gaveUpIds = null;
       Throwable firstCause = null;
       for (int i = 0; i < n; i++) {
         Entry<T> e = ended[i];
-        int kind = kinds[i];
+        byte kind = kinds[i];
         if (kind == SUCCEEDED) {
           ok += e.count();
         } else if (kind == DROPPED) {
@@ -1611,9 +1782,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           }
         }
       }
-      if (ok > 0) {
-        succeeded.add(ok);
-      }
       if (lettered > 0) {
         deadLettered.add(lettered);
       }
@@ -1628,41 +1796,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           }
         }
       }
-      if (weigher != null) {
-        acceptedWeight.addAndGet(-weight);
-      }
-      long remaining = occupancy.addAndGet(-n * ONE_ACCEPTED) >>> 32;
-      signalRoom(n);
-      long now = time.nanoTime();
-      try (Histogram.Batch latency = latencies.batch()) {
-        for (int i = 0; i < n; i++) {
-          Entry<T> e = ended[i];
-          latency.record(now - e.acceptedAt);
-          if (errors[i] == null) {
-            e.succeed();
-          } else {
-            e.fail(errors[i]);
-          }
-        }
-      }
-      FlushTracker.Epoch run = null;
-      long runLength = 0;
-      for (int i = 0; i < n; i++) { // entries of one group nearly always share an epoch
-        Entry<T> e = ended[i];
-        if (e.epoch != run) {
-          if (run != null) {
-            run.finished.add(runLength);
-          }
-          run = e.epoch;
-          runLength = 0;
-        }
-        runLength++;
-      }
-      requireNonNull(run).finished.add(runLength);
-      flushes.poll();
-      afterRelease(remaining);
+      return ok;
+    }
+
+    private void notifyEndings(Entry<T>[] ended, byte[] kinds, Object[] details, int n) {
       for (int i = 0; i < n; i++) {
-        int kind = kinds[i];
+        byte kind = kinds[i];
         if (kind == SUCCEEDED) {
           continue;
         }
@@ -1680,15 +1819,19 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /** Hands {@code e} to the dead-letter handler, if any, and returns how its future fails. */
   private ItemWriteException deadLetter(Entry<T> e, Throwable cause) {
     DeadLetterHandler<T> handler = deadLetterHandler;
+    int attempts = e.attemptCount();
     if (handler == null) {
-      return new ItemWriteException(name, cause, e.attempts, false);
+      return new ItemWriteException(name, cause, attempts, false);
     }
+    Entry.Attempts a = e.attempts; // set when its first attempt failed, before this give-up
+    long first = a == null ? e.acceptedAt : a.first;
+    long last = a == null ? e.acceptedAt : a.last;
     try {
-      handler.handle(new DeadLetter<>(e.item, idOf(e.item), cause, e.attempts,
-          instantOf(e.firstAttemptAt), instantOf(e.lastAttemptAt)));
-      return new ItemWriteException(name, cause, e.attempts, true);
+      handler.handle(new DeadLetter<>(e.item, idOf(e.item), cause, attempts,
+          instantOf(first), instantOf(last)));
+      return new ItemWriteException(name, cause, attempts, true);
     } catch (Throwable handlerFailure) {
-      ItemWriteException error = new ItemWriteException(name, cause, e.attempts, false);
+      ItemWriteException error = new ItemWriteException(name, cause, attempts, false);
       error.addSuppressed(handlerFailure);
       warnings.warn("batcher '{}': the dead-letter handler threw for item {}: {}", name,
           idOf(e.item), handlerFailure.toString());
@@ -1762,9 +1905,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Called after capacity was released: may end a closing batcher. */
-  private void afterRelease(long remainingAccepted) {
-    if (remainingAccepted == 0 && closed) {
+  /**
+   * Called after capacity was released: may end a closing batcher. The count is read only once
+   * closed, so the workers' hot path never reads the producers' claim counter here.
+   */
+  private void afterRelease() {
+    if (closed && intake.accepted() == 0) {
       signalRoom(Integer.MAX_VALUE);
       terminate();
     }
@@ -1780,6 +1926,16 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /** Whether {@code listener} overrides {@code method} of BatcherListener's empty defaults. */
+  private static boolean overrides(Object listener, String method, Class<?>... parameters) {
+    try {
+      return listener.getClass().getMethod(method, parameters).getDeclaringClass()
+          != BatcherListener.class;
+    } catch (NoSuchMethodException | SecurityException e) {
+      return true; // when in doubt, deliver
+    }
+  }
+
   private void notifyListener(Runnable call) {
     try {
       call.run();
@@ -1792,8 +1948,22 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public CompletableFuture<Void> flush() {
-    CompletableFuture<Void> done = flushes.flush();
+    CompletableFuture<Void> done = flushes.flush(intake::nextSequence);
+    // The epoch closes once the consumer has taken out everything below its end: a parked
+    // former is woken for it; with no former on the lock (workers in the sink, or terminated)
+    // close what is already taken out here.
     wakeFormer();
+    if (consumerLock.tryLock()) {
+      boolean closedAny;
+      try {
+        closedAny = intake.closeConsumedEpochs();
+      } finally {
+        consumerLock.unlock();
+      }
+      if (closedAny) {
+        flushes.poll();
+      }
+    }
     return done;
   }
 
@@ -1803,8 +1973,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Closing sets {@link #closed} and then reads {@link #occupancy}; a producer adds to occupancy
-   * and then reads {@code closed}. Both are sequentially consistent, so either the producer sees
+   * Closing sets {@link #closed} and then reads the intake's accepted count; a producer claims
+   * (a compare-and-set on that count) and then reads {@code closed}. Both are sequentially consistent, so either the producer sees
    * the batcher closed and gives its reservation back, or close sees the reservation and waits for
    * the entry. Nothing accepted is stranded.
    */
@@ -1844,19 +2014,19 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   /** Takes everything visible out of the queue into {@code s}. Called with consumerLock held. */
   private void dropQueued(Settlement s) {
-    long polled = 0;
-    for (Entry<T> e; (e = queue.poll()) != null; ) {
-      polled++;
+    for (Entry<T> e; (e = intake.poll()) != null; ) {
       if (weigher != null) {
-        queuedWeight.addAndGet(-e.weight);
+        queuedWeight.addAndGet(-e.weight());
       }
-      if (coalescing != null && e.key != null) {
-        coalescing.remove(e.key, e);
+      Object key = e.key();
+      if (coalescing != null && key != null) {
+        coalescing.remove(key, e);
       }
       s.drop(e, DropReason.CLOSE_TIMEOUT);
     }
-    dequeued.add(polled);
-    occupancy.addAndGet(-polled * ONE_QUEUED);
+    if (flushes.pending()) {
+      intake.closeConsumedEpochs(); // the caller polls the flushes once the lock is released
+    }
   }
 
   private boolean isBatcherThread() {
@@ -1905,8 +2075,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     consumerLock.lock(); // the former leaves nextBatch() promptly once it sees aborted
     try {
       for (Entry<T> e; (e = front.pollFirst()) != null; ) {
-        if (coalescing != null && e.key != null) {
-          coalescing.remove(e.key, e);
+        Object key = e.key();
+        if (coalescing != null && key != null) {
+          coalescing.remove(key, e);
         }
         s.drop(e, DropReason.CLOSE_TIMEOUT);
       }
@@ -1923,11 +2094,16 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       consumerLock.unlock();
     }
     s.commit();
-    for (InFlight flight : inFlight) {
-      abandon(flight, DropReason.CLOSE_TIMEOUT);
+    flushes.poll();
+    for (int i = 0; i < inFlight.size(); i++) {
+      InFlight flight = inFlight.get(i);
+      if (flight != null) {
+        abandon(flight, DropReason.CLOSE_TIMEOUT);
+      }
     }
-    // Everything is dropped; finish even if a producer that passed the closed check before
-    // close() is still linking its entry (it completes its reservation in nanoseconds).
+    // Everything visible is dropped; finish even if a producer that passed the closed check
+    // before close() has claimed a slot and not yet published its entry. The monitor keeps
+    // running until it has dropped such late entries too (see runMonitor).
     terminate();
     LOG.warn("batcher '{}': close timed out; unfinished items were dropped", name);
   }
@@ -1960,15 +2136,13 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     for (FlushCause c : FlushCause.values()) {
       batchesBy.put(c, batches[c.ordinal()].sum());
     }
-    // Submitted = still counted into the queue + taken out of it + merged + refused. Read the
-    // queue's count before the dequeued total: an entry is added to the total before it leaves
-    // the count, so it is never missed (at worst counted twice for an instant).
-    long inQueue = occupancy.get() & 0xFFFF_FFFFL;
-    long sub = inQueue + dequeued.sum() + merged.sum() + refusedTotal;
+    // Submitted = accepted into the intake (its claim numbers, less cancelled claims) + merged +
+    // refused; none of them costs a submit an extra counter.
+    long sub = intake.acceptedTotal() + merged.sum() + refusedTotal;
     long pending = Math.max(0, sub - ok - lettered - bad - refusedTotal - droppedTotal);
-    long queued = Math.max(0, inQueue + frontCount);
+    long queued = Math.max(0, intake.queued() + frontCount);
     return new BatcherMetrics(sub, ok, lettered, bad, refusedBy, droppedBy, batchesBy,
-        retries.sum(), bisections.sum(), pending, queued, inFlightCount.get(),
+        retries.sum(), bisections.sum(), pending, queued, inFlight.count(),
         batchSizes.summary(), latencies.summary());
   }
 

@@ -9,83 +9,101 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One accepted item on its way to the sink, and the future its submitter holds: the entry is the
- * future, so accepting an item allocates one object besides the queue node.
+ * future, so accepting an item allocates this one object (48 bytes with compressed pointers) and
+ * nothing else, unless the batcher weighs or coalesces items.
  *
  * <p>Its {@link #tryFinish()} is the single gate through which every ending passes (written,
  * failed, dropped), so an item ends exactly once even when the worker, the delivery-timeout monitor
  * and {@code close(Duration)} race for it.
  *
- * <p>Under coalescing, {@link #item} is replaced by merges and {@link #waiters} gathers the futures
- * of the items merged into it; both change only under the coalescing map's lock on the key's bin,
- * until the entry is removed from the map (sealed), after which they are stable.
+ * <p>What only some entries need lives in side objects: {@link Extra} (weight, coalescing key and
+ * the futures of items merged into this one) is created at acceptance only by a batcher with a
+ * weigher or coalescing; {@link Attempts} is created by the worker when an attempt fails. Under
+ * coalescing, {@link #item} is replaced by merges and {@link Extra#waiters} grows; both change only
+ * under the coalescing map's lock on the key's bin, until the entry is removed from the map
+ * (sealed), after which they are stable.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class Entry<T> extends CompletableFuture<Void> {
   private static final VarHandle FINISHED;
-  private static final VarHandle NEXT;
 
   static {
     try {
       FINISHED = MethodHandles.lookup().findVarHandle(Entry.class, "finished", int.class);
-      NEXT = MethodHandles.lookup().findVarHandle(Entry.class, "next", Entry.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
+  /** What a cancelled claim publishes in the ring; never handed to anyone. */
+  @SuppressWarnings("rawtypes")
+  static final Entry TOMBSTONE = new Entry<>("tombstone", 0, null);
+
+  /** Weight, coalescing key and merged items: only for batchers that weigh or coalesce. */
+  static final class Extra {
+    final long weight;
+    final @Nullable Object key;
+    @Nullable List<CompletableFuture<Void>> waiters;
+
+    Extra(long weight, @Nullable Object key) {
+      this.weight = weight;
+      this.key = key;
+    }
+  }
+
+  /** Attempt bookkeeping, created when the first attempt fails. Worker-owned, handed over. */
+  static final class Attempts {
+    int count;
+    final long first;
+    long last;
+
+    Attempts(long firstAttemptAt) {
+      this.count = 1;
+      this.first = firstAttemptAt;
+      this.last = firstAttemptAt;
+    }
+  }
+
   T item;
   final long acceptedAt;
-  final long weight;
-  final FlushTracker.@Nullable Epoch epoch; // null only for the queue's stub
-  final @Nullable Object key;
-  @Nullable List<CompletableFuture<Void>> waiters;
-
-  // Attempt bookkeeping: written by the worker that dispatches the entry, read by whoever
-  // completes or schedules it next; the in-flight set and the retry queue hand it over.
-  int attempts;
-  long firstAttemptAt;
-  long lastAttemptAt;
+  private final @Nullable Extra extra;
+  /** Stamped when the entry is taken out of the intake; null until then. */
+  FlushTracker.@Nullable Epoch epoch;
+  /** Null until an attempt fails: an entry that succeeds at once never needs it. */
+  @Nullable Attempts attempts;
 
   /** 0 while pending; 1 once an ending has claimed the entry. Written only through the CAS. */
   @SuppressWarnings("unused")
   private volatile int finished;
 
-  /** The next entry in the {@link EntryQueue} it was linked into. */
-  @SuppressWarnings("unused")
-  private volatile @Nullable Entry<T> next;
-
-  /** The queue's placeholder before the first entry; it is never handed to anyone. */
-  @SuppressWarnings("unchecked")
-  static <T> Entry<T> stub() {
-    return new Entry<>((T) "stub", 0, 0, null, null);
-  }
-
-  Entry(T item, long acceptedAt, long weight, FlushTracker.@Nullable Epoch epoch,
-      @Nullable Object key) {
+  Entry(T item, long acceptedAt, @Nullable Extra extra) {
     this.item = item;
     this.acceptedAt = acceptedAt;
-    this.weight = weight;
-    this.epoch = epoch;
-    this.key = key;
+    this.extra = extra;
   }
 
-  @SuppressWarnings("unchecked")
-  @Nullable Entry<T> next() {
-    return (Entry<T>) NEXT.getAcquire(this);
+  long weight() {
+    Extra x = extra;
+    return x == null ? 0 : x.weight;
   }
 
-  /**
-   * Links the successor with a volatile store: the producer reads the former's state right
-   * after, and that store-then-load must not be reordered, or an idle former could miss the
-   * entry while the producer misses the former's IDLE (a lost wake-up).
-   */
-  void linkNext(Entry<T> e) {
-    NEXT.setVolatile(this, e);
+  @Nullable Object key() {
+    Extra x = extra;
+    return x == null ? null : x.key;
   }
 
-  void clearNext() {
-    NEXT.setOpaque(this, null);
+  /** Attempts made so far: 1 while the first is in flight or if it succeeded. */
+  int attemptCount() {
+    Attempts a = attempts;
+    return a == null ? 1 : a.count;
+  }
+
+  /** Records that the attempt dispatched at {@code dispatchedAt} failed. Worker only. */
+  void attemptFailed(long dispatchedAt) {
+    if (attempts == null) {
+      attempts = new Attempts(dispatchedAt); // later attempts are counted when dispatched
+    }
   }
 
   /** Claims the right to end this entry; true for exactly one caller. */
@@ -99,23 +117,29 @@ final class Entry<T> extends CompletableFuture<Void> {
 
   /** How many submitted items this entry stands for: 1, plus the ones merged into it. */
   int count() {
-    List<CompletableFuture<Void>> w = waiters;
+    Extra x = extra;
+    if (x == null) {
+      return 1;
+    }
+    List<CompletableFuture<Void>> w = x.waiters;
     return w == null ? 1 : 1 + w.size();
   }
 
+  /** Adds the future of an item merged into this one. Under the coalescing map's bin lock. */
   void addWaiter(CompletableFuture<Void> waiter) {
-    if (waiters == null) {
-      waiters = new ArrayList<>(4);
+    Extra x = java.util.Objects.requireNonNull(extra, "a coalescing entry has an Extra");
+    if (x.waiters == null) {
+      x.waiters = new ArrayList<>(4);
     }
-    waiters.add(waiter);
+    x.waiters.add(waiter);
   }
 
   /** Completes this future and the merged items' futures normally. */
   void succeed() {
     complete(null);
-    List<CompletableFuture<Void>> w = waiters;
-    if (w != null) {
-      for (CompletableFuture<Void> f : w) {
+    Extra x = extra;
+    if (x != null && x.waiters != null) {
+      for (CompletableFuture<Void> f : x.waiters) {
         f.complete(null);
       }
     }
@@ -124,9 +148,9 @@ final class Entry<T> extends CompletableFuture<Void> {
   /** Completes this future and the merged items' futures exceptionally. */
   void fail(Throwable cause) {
     completeExceptionally(cause);
-    List<CompletableFuture<Void>> w = waiters;
-    if (w != null) {
-      for (CompletableFuture<Void> f : w) {
+    Extra x = extra;
+    if (x != null && x.waiters != null) {
+      for (CompletableFuture<Void> f : x.waiters) {
         f.completeExceptionally(cause);
       }
     }

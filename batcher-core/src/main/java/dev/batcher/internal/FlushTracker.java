@@ -3,69 +3,135 @@ package dev.batcher.internal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
- * Tracks which accepted entries a {@code flush()} must wait for, without a marker in the queue and
- * without ordering assumptions (entries finish out of order under retries and parallel batches).
+ * Tracks which accepted entries a {@code flush()} must wait for, without a marker in the queue,
+ * without ordering assumptions about how entries finish (they finish out of order under retries
+ * and parallel batches), and without any cost on the producer's path.
  *
- * <p>Entries are stamped at acceptance with the current {@link Epoch}, which counts the entries
- * started and finished in it. {@link #flush()} closes the current epoch and opens the next; the
- * closed epoch's future completes once it and every older epoch have finished all their entries.
- * The cost on the hot path is one volatile read and one striped increment per accepted entry.
+ * <p>Every entry the intake accepts gets a sequence number, in acceptance order. A flush reads
+ * the intake's next sequence number {@code p}: everything accepted before the flush started has a
+ * number below {@code p}. The flush ends the open {@link Epoch} at {@code p} and opens the next.
+ * The consumer, which takes entries out of the intake in sequence order, stamps each entry with
+ * the epoch its number falls in ({@link #stamp}) and counts it there; once it has taken every
+ * number below an epoch's end it closes the epoch ({@link #closeConsumed}), which freezes the
+ * epoch's {@code started} count. Settlements count {@code finished} per epoch. An epoch's flush
+ * completes when it and every older epoch are closed and have finished all they started.
  *
- * <p>Why {@code finished >= started} is a safe test although neither sum is an atomic snapshot:
- * {@link #poll()} reads {@code finished} first. Every finish it sees happened after that entry's
- * start increment, so the later read of {@code started} sees those starts too; {@code finished >=
- * started} then means every start it saw has finished. A start it did not see belongs to a submit
- * that raced with the flush, which the flush is free to exclude.
+ * <p>Races, and why they are harmless:
+ *
+ * <ul>
+ *   <li>A flush may set an epoch's end while the consumer stamps a number at or above it into
+ *       that epoch (it read the end before the flush wrote it). That entry raced with the flush,
+ *       which is then merely waiting for one more entry than it had to. A number below the end is
+ *       never stamped into a later epoch: the consumer moves on only past an end it has read.
+ *   <li>Why {@code finished >= started} is a safe test although the finished count is striped and
+ *       read without a lock: an epoch is tested only once closed, when {@code started} no longer
+ *       changes; an entry is stamped (started) before anyone can finish it, so {@code finished}
+ *       can only catch up with {@code started}, never overtake it with entries of its own.
+ * </ul>
+ *
+ * <p>Thread-safety: {@link #flush}, {@link #poll} and {@link #pending} from any thread; {@link
+ * #stamp} and {@link #closeConsumed} only by the intake's consumer (the thread holding the lock
+ * that guards taking entries out), never concurrently.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class FlushTracker {
 
-  /** One generation of accepted entries. */
+  /** One generation of accepted entries: those numbered below {@link #end}, down to the last. */
   static final class Epoch {
-    final LongAdder started = new LongAdder();
+    /** Entries numbered below this belong to this epoch or an older one; MAX while open. */
+    volatile long end = Long.MAX_VALUE;
+    /** Written by {@link #next} before {@link #end}: a consumer that reads the end sees it. */
+    Epoch next;
+    /** Entries stamped into this epoch; owned by the consumer, frozen by {@link #closed}. */
+    long started;
+    /** Set by the consumer once nothing more can be stamped here; publishes {@link #started}. */
+    volatile boolean closed;
     final LongAdder finished = new LongAdder();
     final CompletableFuture<Void> flushed = new CompletableFuture<>();
-    boolean closed; // guarded by the tracker's lock
-    Epoch next; // guarded by the tracker's lock
   }
 
   private final ReentrantLock lock = new ReentrantLock();
-  private volatile Epoch current = new Epoch();
-  private Epoch oldest = current; // guarded by lock
+  /** The open epoch, whose end is MAX. Guarded by lock. */
+  private Epoch newest = new Epoch();
+  /** The last epoch a flush ended, or null before the first flush. Guarded by lock. */
+  private Epoch lastEnded;
+  /** The oldest epoch whose flush has not completed. Guarded by lock. */
+  private Epoch oldest = newest;
+  /** The epoch the consumer stamps into. Consumer-owned. */
+  private Epoch cursor = newest;
   private volatile boolean pending;
 
-  /** The epoch that newly accepted entries belong to. */
-  Epoch current() {
-    return current;
-  }
-
-  /** True while some flush is waiting: the worker should not linger. */
+  /** True while some flush is waiting: the worker should not linger, and should close epochs. */
   boolean pending() {
     return pending;
   }
 
   /**
-   * Closes the current epoch and returns a future that completes when every entry accepted before
-   * this call has finished.
+   * Ends the open epoch at the intake's next sequence number and returns a future that completes
+   * when every entry numbered below it has finished.
+   *
+   * @param nextSequence reads the intake's next sequence number; called under this tracker's lock
+   *     so that epoch ends increase along the chain
    */
-  CompletableFuture<Void> flush() {
-    Epoch closing;
+  CompletableFuture<Void> flush(LongSupplier nextSequence) {
+    Epoch ending;
     lock.lock();
     try {
-      closing = current;
-      closing.closed = true;
+      long end = nextSequence.getAsLong();
+      if (lastEnded != null && end <= lastEnded.end) {
+        return lastEnded.flushed; // nothing accepted since the last flush: wait for that one
+      }
+      ending = newest;
       Epoch next = new Epoch();
-      closing.next = next;
-      current = next;
+      ending.next = next; // before the volatile end: see Epoch.next
+      ending.end = end;
+      newest = next;
+      lastEnded = ending;
       pending = true;
     } finally {
       lock.unlock();
     }
     poll();
-    return closing.flushed;
+    return ending.flushed;
+  }
+
+  /**
+   * Consumer only: the epoch for the entry numbered {@code sequence}, counted as started there.
+   * Sequence numbers must be passed in increasing order (gaps are fine).
+   */
+  Epoch stamp(long sequence) {
+    Epoch c = cursor;
+    while (sequence >= c.end) {
+      c = advance(c);
+    }
+    c.started++;
+    return c;
+  }
+
+  /**
+   * Consumer only: every entry numbered below {@code consumed} has been taken out (and stamped),
+   * so epochs that end at or below it can be closed.
+   *
+   * @return true if an epoch was closed: call {@link #poll()} once no lock is held
+   */
+  boolean closeConsumed(long consumed) {
+    Epoch c = cursor;
+    boolean any = false;
+    while (consumed >= c.end) {
+      c = advance(c);
+      any = true;
+    }
+    return any;
+  }
+
+  private Epoch advance(Epoch c) {
+    c.closed = true; // publishes started
+    cursor = c.next;
+    return cursor;
   }
 
   /** Completes the futures of finished epochs, oldest first. Cheap when no flush is waiting. */
@@ -79,13 +145,13 @@ final class FlushTracker {
     try {
       Epoch first = oldest;
       while (oldest.closed) {
-        long finished = oldest.finished.sum(); // read before started: see the class comment
-        if (finished < oldest.started.sum()) {
+        // closed was read first: started is frozen and visible
+        if (oldest.finished.sum() < oldest.started) {
           break;
         }
         oldest = oldest.next;
       }
-      pending = oldest.closed;
+      pending = oldest != newest;
       if (first != oldest) {
         done = first;
       }

@@ -11,11 +11,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
-/** Races between the linked queue, close(Duration) and the monitor, found in review. */
+/** Races between the intake, close(Duration) and the monitor, found in review. */
 class AbortAndAbandonRacesTest {
 
   private static Object field(Object o, String name) throws Exception {
@@ -25,43 +24,32 @@ class AbortAndAbandonRacesTest {
   }
 
   /**
-   * Producer A swaps itself in as the queue's tail and is preempted before linking (done here by
-   * hand). Producer B links behind A and returns. close(Duration) gives up without seeing either;
-   * when A resumes and finds the batcher aborted, it must end B too.
+   * Producer A claims its slot and is preempted before publishing (done here by hand). Producer
+   * B publishes behind A and returns. close(Duration) gives up without seeing either; when A
+   * resumes and publishes, the monitor must drop both, so that every accepted item ends.
    */
   @Test
   @SuppressWarnings("unchecked")
-  void abort_endsEntriesLinkedBehindAnUnlinkedOne() throws Exception {
+  void abort_endsEntriesPublishedBehindAnUnpublishedClaim() throws Exception {
     Batcher<Integer> b = Batcher.builder((BatchSink<Integer>) batch -> BatchResult.success())
         .build();
     DefaultBatcher<Integer> d = (DefaultBatcher<Integer>) b;
+    Intake<Integer> intake = (Intake<Integer>) field(d, "intake");
 
-    // Producer A, first half of accept(): reserve, count the epoch, swap the tail.
-    ((AtomicLong) field(d, "occupancy")).addAndGet((1L << 32) + 1);
-    FlushTracker.Epoch epoch = ((FlushTracker) field(d, "flushes")).current();
-    epoch.started.increment();
-    Entry<Integer> a = new Entry<>(1, System.nanoTime(), 0, epoch, null);
-    Object queue = field(d, "queue");
-    Field tail = queue.getClass().getDeclaredField("tail");
-    tail.setAccessible(true);
-    Entry<Integer> previous = (Entry<Integer>) tail.get(queue);
-    tail.set(queue, a);
-
-    CompletableFuture<Void> fb = b.submit(2); // producer B links behind A
+    long ticket = intake.claim(); // producer A, first half of accept()
+    CompletableFuture<Void> fb = b.submit(2); // producer B publishes behind A
     assertThat(b.close(Duration.ofMillis(100))).isFalse(); // neither is visible: gives up
+    assertThat(fb).isNotDone();
 
-    // Producer A resumes: links, then does what accept() does after queue.offer().
-    previous.linkNext(a);
-    java.lang.reflect.Method drop =
-        DefaultBatcher.class.getDeclaredMethod("dropAfterAbort", Entry.class);
-    drop.setAccessible(true);
-    drop.invoke(d, a);
+    Entry<Integer> a = new Entry<>(1, System.nanoTime(), null);
+    intake.publish(ticket, a); // producer A resumes
 
-    assertThat(a.isDone()).isTrue();
-    await().until(fb::isDone);
+    await().until(() -> a.isDone() && fb.isDone());
+    assertThat(a).isCompletedExceptionally();
     assertThat(fb).isCompletedExceptionally();
     assertThat(b.metrics().pending()).isZero();
     assertThat(b.metrics().queueDepth()).isZero();
+    assertThat(b.metrics().dropped().get(dev.batcher.DropReason.CLOSE_TIMEOUT)).isEqualTo(2);
   }
 
   /**

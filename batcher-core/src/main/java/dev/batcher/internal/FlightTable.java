@@ -1,0 +1,74 @@
+package dev.batcher.internal;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The sink calls in flight: a table with one slot per allowed call ({@code maxInFlightBatches}),
+ * so that registering and removing a batch costs one compare-and-set each and no allocation,
+ * where a concurrent set would hash, allocate a node and resize. A call is removed (settled)
+ * before its slot may be taken again: a worker takes a new batch only after settling its last
+ * one, an async call's permit is released after it is settled, and an abandoned call is settled
+ * before its replacement worker starts.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class FlightTable<F> {
+  private final AtomicReferenceArray<F> slots;
+
+  FlightTable(int size) {
+    this.slots = new AtomicReferenceArray<>(size);
+  }
+
+  /**
+   * Puts {@code flight} in a free slot, looking from {@code hint} on.
+   *
+   * @return the slot, for {@link #remove}
+   */
+  int add(F flight, int hint) {
+    int n = slots.length();
+    while (true) {
+      for (int k = 0; k < n; k++) {
+        int i = Math.floorMod(hint + k, n);
+        if (slots.get(i) == null && slots.compareAndSet(i, null, flight)) {
+          return i;
+        }
+      }
+      // Every slot taken: only a settle racing with this add can be the cause; it ends at once.
+      Thread.onSpinWait();
+    }
+  }
+
+  void remove(int slot, F flight) {
+    slots.compareAndSet(slot, flight, null);
+  }
+
+  boolean isEmpty() {
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  int count() {
+    int c = 0;
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) != null) {
+        c++;
+      }
+    }
+    return c;
+  }
+
+  /** The number of slots, for iterating with {@link #get}. */
+  int size() {
+    return slots.length();
+  }
+
+  /** The call in slot {@code i}, or null. */
+  @Nullable F get(int i) {
+    return slots.get(i);
+  }
+}

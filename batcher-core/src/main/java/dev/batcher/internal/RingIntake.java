@@ -1,0 +1,282 @@
+package dev.batcher.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The intake for {@code BLOCK} and {@code FAIL}: a lock-free ring of entry slots in which the
+ * producer's sequence number is at once the capacity reservation, the queue position and the
+ * flush stamp. A producer pays one compare-and-set on that number and one release store into its
+ * slot; the consumer reads slots in order from an array (no pointer chasing) and pays nothing
+ * atomic per entry.
+ *
+ * <p><b>Capacity.</b> A producer claims number {@code p} only while {@code p - released <
+ * capacity}, where {@link #released} counts the entries that have finished (and cancelled claims
+ * that were taken out). Entries finish only after they were taken out, so {@code released} never
+ * exceeds what the consumer has taken out, and the ring, at least {@code capacity} slots long,
+ * always has the slot of {@code p} free: its previous occupant, {@code p - ringSize}, was taken
+ * out before any release that let {@code p} be claimed. The release is the consumer's null store
+ * on the slot happening before the release count that the producer reads (a chain of volatile
+ * accesses and hand-overs), so the producer's store never races the consumer's.
+ *
+ * <p><b>Claimed but not published.</b> Between its compare-and-set and its store, a producer's
+ * slot is empty although numbered: the consumer stops there (nothing behind it is visible yet,
+ * and order is kept). {@link #hasClaims()} tells the batcher that such a slot exists, so that it
+ * waits for it instead of parking.
+ *
+ * <p><b>Cancelled claims</b> (a producer that found the batcher closed after claiming, or lost a
+ * coalescing race) publish a shared tombstone; the consumer skips it and releases its room then,
+ * never earlier, which keeps the capacity argument above intact.
+ *
+ * <p><b>Memory.</b> The ring is split into chunks of up to 4,096 slots, allocated on first use:
+ * memory follows the largest backlog seen, not the configured capacity.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class RingIntake<T> extends RingFields<T> {
+  private static final int MAX_CHUNK_SHIFT = 12;
+  private static final VarHandle CHUNK_SLOT = MethodHandles.arrayElementVarHandle(Entry[].class);
+  private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(Entry[][].class);
+
+  /** Chunks of slots, installed by whichever thread first needs one. */
+  private final Entry<T>[][] chunks;
+  private final long mask;
+  private final int chunkShift;
+  private final int chunkMask;
+  private final Intake.RoomListener room;
+  /** Claims cancelled: tombstones published. */
+  private final LongAdder cancelled = new LongAdder();
+
+  @SuppressWarnings("unchecked")
+  RingIntake(FlushTracker flushes, int capacity, Intake.RoomListener room) {
+    super(flushes, capacity);
+    long size = Long.highestOneBit(Math.max(2L, capacity) - 1) << 1; // power of two >= capacity
+    this.mask = size - 1;
+    this.chunkShift = (int) Math.min(MAX_CHUNK_SHIFT, Long.numberOfTrailingZeros(size));
+    this.chunkMask = (1 << chunkShift) - 1;
+    this.chunks = (Entry<T>[][]) new Entry<?>[(int) (size >>> chunkShift)][];
+    this.chunks[0] = (Entry<T>[]) new Entry<?>[1 << chunkShift];
+    this.room = room;
+  }
+
+  @Override
+  long claim() {
+    long p = (long) PRODUCER.getVolatile(this);
+    while (true) {
+      // The limit is cached beside the claim number: the released count is written once per
+      // batch by the worker, and reading it on every claim would cost a cross-core miss per
+      // batch. released only grows, so a cached (or stale) limit can only refuse early, and a
+      // refusal looks again.
+      if (p >= producerLimit) {
+        long limit = (long) RELEASED.getVolatile(this) + capacity;
+        if (p >= limit) {
+          return FULL;
+        }
+        producerLimit = limit; // racy but safe: any limit computed is one that held
+      }
+      // Full fence: orders this claim before the caller's later reads of the batcher's closed
+      // flag and of the former's state (the handshakes in DefaultBatcher).
+      long witness = (long) PRODUCER.compareAndExchange(this, p, p + 1);
+      if (witness == p) {
+        return p;
+      }
+      p = witness;
+    }
+  }
+
+  @Override
+  void publish(long ticket, Entry<T> e) {
+    // Release: the entry's fields are written before the consumer can see it.
+    CHUNK_SLOT.setRelease(chunkFor(ticket), slotIndex(ticket), e);
+  }
+
+  @Override
+  void cancel(long ticket) {
+    cancelled.increment();
+    CHUNK_SLOT.setRelease(chunkFor(ticket), slotIndex(ticket), Entry.TOMBSTONE);
+  }
+
+  @Override
+  void release(int n) {
+    RELEASED.getAndAdd(this, (long) n);
+  }
+
+  @Override
+  long accepted() {
+    long released = (long) RELEASED.getVolatile(this); // first: the difference is never negative
+    return (long) PRODUCER.getVolatile(this) - released;
+  }
+
+  @Override
+  long acceptedTotal() {
+    long cancelledSoFar = cancelled.sum();
+    return (long) PRODUCER.getVolatile(this) - cancelledSoFar;
+  }
+
+  @Override
+  long queued() {
+    long consumed = consumerSeq; // first: the difference is never negative
+    return (long) PRODUCER.getVolatile(this) - consumed;
+  }
+
+  @Override
+  long queuedAfter(long ticket) {
+    return ticket + 1 - consumerSeq;
+  }
+
+  @Override
+  boolean hasClaims() {
+    return (long) PRODUCER.getVolatile(this) != consumerSeq;
+  }
+
+  @Override
+  @Nullable Entry<T> peek() {
+    while (true) {
+      long c = consumerSeq;
+      Entry<T>[] chunk = chunkIfPresent(c);
+      if (chunk == null) {
+        return null;
+      }
+      int i = slotIndex(c);
+      @SuppressWarnings("unchecked")
+      Entry<T> e = (Entry<T>) CHUNK_SLOT.getAcquire(chunk, i);
+      if (e != Entry.TOMBSTONE) {
+        return e; // null: not published yet
+      }
+      // A cancelled claim: take it out, and only then give its room back.
+      CHUNK_SLOT.setRelease(chunk, i, null);
+      CONSUMER.setRelease(this, c + 1);
+      RELEASED.getAndAdd(this, 1L);
+      room.released(1);
+    }
+  }
+
+  @Override
+  @Nullable Entry<T> poll() {
+    Entry<T> e = peek(); // skips tombstones
+    if (e == null) {
+      return null;
+    }
+    long c = consumerSeq;
+    CHUNK_SLOT.setRelease(chunkIfPresent(c), slotIndex(c), null);
+    CONSUMER.setRelease(this, c + 1);
+    e.epoch = flushes.stamp(c);
+    return e;
+  }
+
+  @Override
+  long nextSequence() {
+    return (long) PRODUCER.getVolatile(this);
+  }
+
+  @Override
+  boolean closeConsumedEpochs() {
+    return flushes.closeConsumed(consumerSeq);
+  }
+
+  private int slotIndex(long seq) {
+    return (int) (seq & mask) & chunkMask;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Entry<T> @Nullable [] chunkIfPresent(long seq) {
+    return (Entry<T>[]) CHUNKS.getAcquire(chunks, (int) ((seq & mask) >>> chunkShift));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Entry<T>[] chunkFor(long seq) {
+    int ci = (int) ((seq & mask) >>> chunkShift);
+    Entry<T>[] chunk = (Entry<T>[]) CHUNKS.getAcquire(chunks, ci);
+    if (chunk == null) {
+      Entry<T>[] fresh = (Entry<T>[]) new Entry<?>[chunkMask + 1];
+      Object witness = CHUNKS.compareAndExchange(chunks, ci, null, fresh);
+      chunk = witness == null ? fresh : (Entry<T>[]) witness;
+    }
+    return chunk;
+  }
+}
+
+/*
+ * The ring's three hot counters, each on its own cache lines: the producers' claim number
+ * (written by every producer), the consumer's position (written by the consumer) and the released
+ * count (written once per settled batch). Superclass fields are laid out before subclass fields,
+ * so the padding classes in between keep them apart (the JCTools layout).
+ */
+
+abstract class RingPad0<T> extends Intake<T> {
+  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+
+  RingPad0(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingProducer<T> extends RingPad0<T> {
+  /** The next claim's number; written only through compare-and-set. */
+  volatile long producerSeq;
+  /** Claims below this fit the capacity: released + capacity, as last read by a producer. */
+  volatile long producerLimit;
+
+  RingProducer(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingPad1<T> extends RingProducer<T> {
+  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+  RingPad1(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingConsumer<T> extends RingPad1<T> {
+  /** The next number to take out; written only by the consumer, read by anyone. */
+  volatile long consumerSeq;
+
+  RingConsumer(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingPad2<T> extends RingConsumer<T> {
+  long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
+
+  RingPad2(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingReleased<T> extends RingPad2<T> {
+  /** Entries finished, plus cancelled claims taken out: room given back. */
+  volatile long released;
+
+  RingReleased(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
+
+abstract class RingFields<T> extends RingReleased<T> {
+  static final VarHandle PRODUCER;
+  static final VarHandle CONSUMER;
+  static final VarHandle RELEASED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      PRODUCER = lookup.findVarHandle(RingProducer.class, "producerSeq", long.class);
+      CONSUMER = lookup.findVarHandle(RingConsumer.class, "consumerSeq", long.class);
+      RELEASED = lookup.findVarHandle(RingReleased.class, "released", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  long p30, p31, p32, p33, p34, p35, p36, p37, p38, p39, p3a, p3b, p3c, p3d, p3e, p3f;
+
+  RingFields(FlushTracker flushes, int capacity) {
+    super(flushes, capacity);
+  }
+}
