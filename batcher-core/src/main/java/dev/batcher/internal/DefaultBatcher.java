@@ -310,25 +310,46 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       return acceptCoalesced(item, key, mayBlock);
     }
     if (closed) {
-      return refuse(item, RefusalReason.CLOSED, "", null); // claim nothing once closed
+      return refuse(item, RefusalReason.CLOSED, "", null); // cheap early answer
     }
-    // Claim a numbered slot (one compare-and-set), then check closed: see close() for why in this
-    // order. The claim is the capacity reservation, the queue position and the flush stamp.
-    long ticket = claim(weight, mayBlock);
+    // The clock is read before the claim: user code (the TimeSource) never runs while a claim is
+    // held, and the slot is published moments after it is claimed.
+    long acceptedAt = time.nanoTime();
+    // Claim a numbered slot: one compare-and-set, at once the capacity reservation, the queue
+    // position and the flush stamp; it fails once close() has run (see close()).
+    long ticket = tryClaim(weight);
     if (ticket < 0) {
-      return refuse(item, refusalOf(ticket), "", null);
+      ticket = claimSlowly(ticket, weight, mayBlock);
+      if (ticket < 0) {
+        return refuse(item, refusalOf(ticket), "", null);
+      }
+      acceptedAt = acceptedAfterWaiting(ticket, weight);
     }
-    if (closed) {
-      CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
-      cancel(ticket, weight); // after counting the refusal: the item is never counted nowhere
-      return refusal;
+    Entry<T> entry;
+    try {
+      entry = new Entry<>(item, acceptedAt,
+          weigher == null ? null : new Entry.Extra(weight, null));
+    } catch (Throwable t) { // out of memory: never leave a claimed slot unpublished
+      cancel(ticket, weight);
+      throw t;
     }
-    Entry<T> entry = new Entry<>(item, time.nanoTime(),
-        weigher == null ? null : new Entry.Extra(weight, null));
     intake.publish(ticket, entry);
     long queuedW = weigher == null ? 0 : queuedWeight.addAndGet(weight);
     signalFormer(ticket, queuedW);
     return entry;
+  }
+
+  /**
+   * A claim that had to wait (BLOCK) or evict (DROP_OLDEST) is accepted now, not when the
+   * producer arrived: reads the clock again, giving the claim back if the clock throws.
+   */
+  private long acceptedAfterWaiting(long ticket, long weight) {
+    try {
+      return time.nanoTime();
+    } catch (Throwable t) {
+      cancel(ticket, weight);
+      throw t;
+    }
   }
 
   private CompletableFuture<Void> acceptCoalesced(T item, Object key, boolean mayBlock) {
@@ -351,34 +372,44 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
       merged.decrement();
       return refusal;
+    } catch (Throwable t) {
+      merged.decrement();
+      throw t;
     }
     merged.decrement(); // not merged: counted below as accepted or refused
+    long acceptedAt = time.nanoTime(); // before the claim, as in accept()
     // The claim comes before the entry enters the map: an item merged into it, and returned,
     // before a flush() started, then lies below the flush's end, which waits for it.
-    long ticket = claim(0, mayBlock);
+    long ticket = tryClaim(0);
     if (ticket < 0) {
-      return refuse(item, refusalOf(ticket), "", null);
+      ticket = claimSlowly(ticket, 0, mayBlock);
+      if (ticket < 0) {
+        return refuse(item, refusalOf(ticket), "", null);
+      }
+      acceptedAt = acceptedAfterWaiting(ticket, 0);
     }
-    if (closed) {
-      CompletableFuture<Void> refusal = refuse(item, RefusalReason.CLOSED, "", null);
-      cancel(ticket, 0);
-      return refusal;
-    }
-    Entry<T> fresh = new Entry<>(item, time.nanoTime(), new Entry.Extra(0, key));
     Entry<T> winner;
+    Entry<T> fresh;
+    merged.increment(); // before the entry is visible: a merge into it may finish at once
     try {
+      fresh = new Entry<>(item, acceptedAt, new Entry.Extra(0, key));
       winner = map.compute(key, (k, e) -> e == null || e.isFinished() ? fresh
           : mergeInto(e, item, waiter, merge));
     } catch (RuntimeException e) {
-      CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
+      merged.decrement();
+      refused[RefusalReason.MERGE_FAILED.ordinal()].increment(); // before the claim goes
       cancel(ticket, 0);
-      return refusal;
+      return refusal(item, RefusalReason.MERGE_FAILED, "", e);
+    } catch (Throwable t) { // an Error in the merge: never leave a claimed slot unpublished
+      merged.decrement();
+      cancel(ticket, 0);
+      throw t;
     }
     if (winner != fresh) { // another producer created the key meanwhile; we merged into it
-      merged.increment();
       cancel(ticket, 0);
       return waiter;
     }
+    merged.decrement(); // not merged after all: it is the entry
     // Published only once in the map: the former seals an entry by removing it from the map
     // after taking it out, which must not happen before it is in.
     intake.publish(ticket, fresh);
@@ -395,32 +426,36 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Claims room for one entry, applying the overflow policy.
+   * The claim found the queue full: applies the overflow policy.
    *
+   * @param refused what the first attempt returned
    * @return the claim's ticket, or a negative code for the refusal: see {@link #refusalOf}
    */
-  private long claim(long weight, boolean mayBlock) {
-    long ticket = tryClaim(weight);
-    if (ticket >= 0) {
-      return ticket;
+  private long claimSlowly(long refused, long weight, boolean mayBlock) {
+    if (refused == Intake.CLOSED) {
+      return refused;
     }
     switch (overflow) {
       case FAIL:
-        return -1;
+        return Intake.FULL;
       case DROP_OLDEST:
         return claimByEviction(weight);
       case BLOCK:
       default:
-        return mayBlock ? claimBlocking(weight) : -1;
+        return mayBlock ? claimBlocking(weight) : Intake.FULL;
     }
   }
 
+  /** Refusal codes besides {@link Intake#FULL} and {@link Intake#CLOSED}. */
+  private static final long INTERRUPTED = -3;
+  private static final long BLOCK_TIMEOUT = -4;
+
   private static RefusalReason refusalOf(long code) {
-    if (code == -2) {
+    if (code == BLOCK_TIMEOUT) {
       return RefusalReason.BLOCK_TIMEOUT;
-    } else if (code == -3) {
+    } else if (code == INTERRUPTED) {
       return RefusalReason.INTERRUPTED;
-    } else if (code == -4) {
+    } else if (code == Intake.CLOSED) {
       return RefusalReason.CLOSED;
     }
     return RefusalReason.QUEUE_FULL;
@@ -430,30 +465,30 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * One compare-and-set on the fast path; with a weight bound, the weight is reserved first and
    * given back if the count is full. Between the two, a racing producer may be refused although
    * there was room by weight. The bounds themselves are never exceeded.
+   *
+   * @return the ticket, or {@link Intake#FULL} or {@link Intake#CLOSED}
    */
   private long tryClaim(long weight) {
     if (weigher == null) {
-      long ticket = intake.claim();
-      return ticket == Intake.FULL ? -1 : ticket;
+      return intake.claim();
     }
     long w = acceptedWeight.addAndGet(weight);
     if (w > capacityWeight) {
       acceptedWeight.addAndGet(-weight);
-      return -1;
+      return closed ? Intake.CLOSED : Intake.FULL;
     }
     long ticket = intake.claim();
-    if (ticket == Intake.FULL) {
+    if (ticket < 0) {
       acceptedWeight.addAndGet(-weight);
-      return -1;
     }
     return ticket;
   }
 
   /**
    * Gives back a claim whose entry will never be published. In the ring, a cancelled claim keeps
-   * its room until the former takes it out, so the former is woken for it (a closing batcher
-   * waits for that room to come back before it terminates). If the batcher has terminated, no
-   * worker is left to take it out: do it here, so that its room is given back and counts settle.
+   * its room until the former takes it out, so the former is woken for it: a closing batcher
+   * waits for that room before it terminates, and the claim counts until then, so the former
+   * cannot have left.
    */
   private void cancel(long ticket, long weight) {
     if (weigher != null) {
@@ -461,14 +496,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     intake.cancel(ticket);
     wakeFormer();
-    if (terminated.isDone()) {
-      consumerLock.lock();
-      try {
-        intake.peek(); // takes cancelled claims out of the head, up to the first real entry
-      } finally {
-        consumerLock.unlock();
-      }
-    }
   }
 
   /** The intake gave room back by itself (a cancelled claim taken out). */
@@ -481,7 +508,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     while (true) {
       Entry<T> victim = intake.evictOldest();
       if (victim == null) {
-        return -1; // nothing waiting to evict: all capacity is in flight
+        return Intake.FULL; // nothing waiting to evict: all capacity is in flight
       }
       if (weigher != null) {
         queuedWeight.addAndGet(-victim.weight());
@@ -493,8 +520,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       Settlement s = new Settlement(1);
       s.drop(victim, DropReason.EVICTED);
       s.commit();
+      flushes.poll();
       long ticket = tryClaim(weight);
-      if (ticket >= 0) {
+      if (ticket >= 0 || ticket == Intake.CLOSED) {
         return ticket;
       }
     }
@@ -506,28 +534,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       notFullLock.lockInterruptibly();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return -3;
+      return INTERRUPTED;
     }
     blockedProducers.incrementAndGet();
     try {
       while (true) {
         // blockedProducers was raised before this attempt, so a release after it signals us.
         long ticket = tryClaim(weight);
-        if (ticket >= 0) {
+        if (ticket >= 0 || ticket == Intake.CLOSED) {
           return ticket;
-        }
-        if (closed) {
-          return -4;
         }
         long remaining = deadline - time.nanoTime();
         if (remaining <= 0) {
-          return -2;
+          return BLOCK_TIMEOUT;
         }
         notFull.awaitNanos(Math.min(remaining, BLOCK_SLICE_NANOS));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return -3;
+      return INTERRUPTED;
     } finally {
       blockedProducers.decrementAndGet();
       notFullLock.unlock();
@@ -537,6 +562,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private CompletableFuture<Void> refuse(
       T item, RefusalReason reason, String detail, @Nullable Throwable cause) {
     refused[reason.ordinal()].increment();
+    return refusal(item, reason, detail, cause);
+  }
+
+  /** Tells the listener and builds the refused future; the refusal is counted already. */
+  private CompletableFuture<Void> refusal(
+      T item, RefusalReason reason, String detail, @Nullable Throwable cause) {
     notifyListener(() -> listener.onRefused(item, reason));
     RejectedItemException error = cause == null && detail.isEmpty()
         ? refusals[reason.ordinal()] // shared: shedding load must not allocate an exception each
@@ -641,9 +672,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     long extraLinger = -1; // jitter, drawn once per batch
     while (true) {
       if (aborted) {
+        closeFlushedEpochs(); // takeBatch completes what this closed once the lock is released
         return null;
       }
-      if (closeFlushedEpochs()) {
+      if (pollFlushes || closeFlushedEpochs()) {
         return deferredMarker; // complete the flushes outside the lock, then come back
       }
       long now = time.nanoTime();
@@ -663,6 +695,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       Entry<T> head = front.isEmpty() ? intake.peek() : front.peekFirst();
       if (head == null) {
         if (closed && accepted() == 0) {
+          closeFlushedEpochs(); // everything is taken out: every ended epoch can close
           return null;
         }
         // Idle, and no spinning first: a former that polls the ring while producers write it
@@ -1016,25 +1049,54 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private @Nullable Formed<T> takeBatch() {
     while (true) {
       Formed<T> batch;
-      Settlement drops;
+      Settlement drops = null;
+      boolean epochsClosed;
       consumerLock.lock();
       try {
         batch = nextBatch();
-        drops = deferred;
-        if (!drops.isEmpty()) {
+        if (!deferred.isEmpty()) { // swapped under the lock: another former fills a fresh one
+          drops = deferred;
           deferred = new Settlement();
         }
+        epochsClosed = pollFlushes;
+        pollFlushes = false;
       } finally {
         consumerLock.unlock();
       }
-      drops.commit();
-      if (pollFlushes) { // read by the thread that set it, the lock's last holder or a later one
-        pollFlushes = false;
+      if (drops != null) {
+        drops.commit();
+      }
+      if (epochsClosed) {
         flushes.poll();
+      }
+      if (batch == null) {
+        closeEpochsOnExit();
+        return null;
       }
       if (batch != deferredMarker) {
         return batch;
       }
+    }
+  }
+
+  /**
+   * A former is leaving for good. A flush() that raced with its last look found the lock taken
+   * and left the closing of its epoch to the former: look once more, now that the lock is free.
+   * A flush that comes later takes the lock itself (see flush()).
+   */
+  private void closeEpochsOnExit() {
+    if (!flushes.pending()) {
+      return;
+    }
+    boolean closedAny;
+    consumerLock.lock();
+    try {
+      closedAny = intake.closeConsumedEpochs();
+    } finally {
+      consumerLock.unlock();
+    }
+    if (closedAny) {
+      flushes.poll();
     }
   }
 
@@ -1056,10 +1118,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       } catch (Throwable t) {
         failure = t;
       }
-      if (w.abandoned) {
-        Thread.interrupted(); // clear the monitor's interrupt; this thread is leaving
+      if (!complete(flight, result, failure)) {
+        // The monitor abandoned this call and starts (or started) a replacement worker: leave,
+        // even if it has not yet marked us, and clear its interrupt on the way out.
+        Thread.interrupted();
+        return;
       }
-      complete(flight, result, failure);
     }
   }
 
@@ -1138,8 +1202,6 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     final long dispatchedAt;
     final Worker worker;
     final boolean pinned;
-    /** Its slot in {@link #inFlight}. */
-    int slot;
     /** 0 until settled; written only through {@link #SETTLED}. */
     volatile int settled;
 
@@ -1171,7 +1233,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         }
       }
     }
-    flight.slot = inFlight.add(flight, w.index);
+    inFlight.add(flight, w.index);
     if (aborted) {
       // close(Duration) gave up between takeBatch() and here and may not have seen this batch.
       abandon(flight, DropReason.CLOSE_TIMEOUT);
@@ -1191,7 +1253,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (!SETTLED.compareAndSet(flight, 0, 1)) {
       return false;
     }
-    inFlight.remove(flight.slot, flight);
+    inFlight.remove(flight);
     if (asyncSlots != null) {
       asyncSlots.release();
     }
@@ -1203,13 +1265,15 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * {@code docs/failures.md}: per-item failures are retried or given up one by one; a thrown
    * failure is retried as a whole while it is retryable and attempts remain, and otherwise, for an
    * atomic sink, the batch is split in halves until the items that fail on their own are found.
+   *
+   * @return false if the monitor had abandoned the call (its items were dropped then)
    */
-  private void complete(
+  private boolean complete(
       InFlight flight, @Nullable BatchResult result, @Nullable Throwable failure) {
     long now = time.nanoTime();
     long sinkNanos = now - flight.dispatchedAt;
     if (!settle(flight)) {
-      return; // abandoned by the monitor, which already dropped its items
+      return false; // abandoned by the monitor, which already dropped its items
     }
     List<Entry<T>> entries = flight.entries;
     Throwable broken = null; // the sink broke its contract: a bug that no retry can mend
@@ -1289,6 +1353,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           entries.size() - ok, sinkNanos);
       notifyListener(() -> listener.onBatch(event));
     }
+    return true;
   }
 
   /** The sink threw for the whole batch: retry it, split it, or give its items up. */
@@ -1440,10 +1505,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    */
   private void runMonitor() {
     while (true) {
-      boolean lateClaims = aborted && intake.hasClaims();
-      if (terminated.isDone() && inFlight.isEmpty() && !lateClaims) {
+      // terminated is read before aborted: abort() sets aborted before it terminates, so seeing
+      // the termination means seeing the abort.
+      if (terminated.isDone() && inFlight.isEmpty() && !(aborted && intake.hasClaims())) {
         return;
       }
+      boolean lateClaims = aborted && intake.hasClaims();
       long now = time.nanoTime();
       long next = now + deliveryTimeoutNanos;
       monitorWakeAt = next; // before the scan: a batch dispatched during it compares to this
@@ -1973,10 +2040,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Closing sets {@link #closed} and then reads the intake's accepted count; a producer claims
-   * (a compare-and-set on that count) and then reads {@code closed}. Both are sequentially consistent, so either the producer sees
-   * the batcher closed and gives its reservation back, or close sees the reservation and waits for
-   * the entry. Nothing accepted is stranded.
+   * Closing sets the closed bit in the intake's claim counter (an atomic operation on the word
+   * every claim compare-and-sets) and then reads the accepted count: a claim either came first,
+   * and close waits for its entry, or fails and the item is refused. Nothing accepted is
+   * stranded.
    */
   @Override
   public boolean close(Duration timeout) {
@@ -1985,6 +2052,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       throw new IllegalArgumentException("timeout must not be negative: " + timeout);
     }
     if (closeStarted.compareAndSet(false, true)) {
+      // The intake first: from here on no claim succeeds, so a worker that sees closed and
+      // nothing accepted may leave, and the accepted count read below is final but for claims
+      // made before this line.
+      intake.close();
       closed = true;
       wakeFormer();
       signalRoom(Integer.MAX_VALUE);

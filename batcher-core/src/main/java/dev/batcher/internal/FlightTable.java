@@ -20,18 +20,14 @@ final class FlightTable<F> {
     this.slots = new AtomicReferenceArray<>(size);
   }
 
-  /**
-   * Puts {@code flight} in a free slot, looking from {@code hint} on.
-   *
-   * @return the slot, for {@link #remove}
-   */
-  int add(F flight, int hint) {
+  /** Puts {@code flight} in a free slot, looking from {@code hint} on. */
+  void add(F flight, int hint) {
     int n = slots.length();
     while (true) {
       for (int k = 0; k < n; k++) {
         int i = Math.floorMod(hint + k, n);
         if (slots.get(i) == null && slots.compareAndSet(i, null, flight)) {
-          return i;
+          return;
         }
       }
       // Every slot taken: only a settle racing with this add can be the cause; it ends at once.
@@ -39,8 +35,16 @@ final class FlightTable<F> {
     }
   }
 
-  void remove(int slot, F flight) {
-    slots.compareAndSet(slot, flight, null);
+  /**
+   * Removes {@code flight}, found by identity (a settle may race with the add that put it in:
+   * looking it up, rather than remembering its slot, cannot miss it).
+   */
+  void remove(F flight) {
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) == flight && slots.compareAndSet(i, flight, null)) {
+        return;
+      }
+    }
   }
 
   boolean isEmpty() {

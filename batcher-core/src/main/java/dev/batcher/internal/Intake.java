@@ -23,6 +23,14 @@ abstract class Intake<T> {
 
   /** Returned by {@link #claim()} when the capacity is taken. */
   static final long FULL = -1;
+  /** Returned by {@link #claim()} once {@link #close()} has run. */
+  static final long CLOSED = -2;
+  /**
+   * The bit that {@link #close()} sets in the claim counter: a claim and a close are both atomic
+   * operations on that one word, so every claim either happened before the close (and is counted
+   * by whoever reads the accepted count after closing) or fails.
+   */
+  static final long CLOSED_BIT = 1L << 62;
 
   /** Told when the intake gives room back by itself: a cancelled claim, not a {@link #release}. */
   interface RoomListener {
@@ -49,11 +57,15 @@ abstract class Intake<T> {
   }
 
   /**
-   * Claims room for one entry, if the capacity allows. Any thread.
+   * Claims room for one entry, if the capacity allows and the intake is open. Any thread.
    *
-   * @return a ticket to {@link #publish} or {@link #cancel} exactly once, or {@link #FULL}
+   * @return a ticket to {@link #publish} or {@link #cancel} exactly once, or {@link #FULL}, or
+   *     {@link #CLOSED}
    */
   abstract long claim();
+
+  /** Refuses every later claim; claims made before stay valid. Any thread, idempotent. */
+  abstract void close();
 
   /** Makes {@code e} visible to consumers under the claim {@code ticket}. Any thread. */
   abstract void publish(long ticket, Entry<T> e);

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 final class LockedIntake<T> extends Intake<T> {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry<T>> waiting = new ArrayDeque<>(); // guarded by lock
+  /** Claims not yet released, and {@link Intake#CLOSED_BIT}. */
   private final AtomicLong acceptedCount = new AtomicLong();
   /**
    * Producers that have claimed, or are about to, and not yet published or cancelled: raised
@@ -40,6 +41,10 @@ final class LockedIntake<T> extends Intake<T> {
     unpublished.incrementAndGet();
     long a = acceptedCount.get();
     while (true) {
+      if ((a & CLOSED_BIT) != 0) {
+        unpublished.decrementAndGet();
+        return CLOSED;
+      }
       if (a >= capacity) {
         unpublished.decrementAndGet();
         return FULL;
@@ -47,6 +52,18 @@ final class LockedIntake<T> extends Intake<T> {
       long witness = acceptedCount.compareAndExchange(a, a + 1);
       if (witness == a) {
         return 0; // the number is given at publish, under the lock
+      }
+      a = witness;
+    }
+  }
+
+  @Override
+  void close() {
+    long a = acceptedCount.get();
+    while ((a & CLOSED_BIT) == 0) {
+      long witness = acceptedCount.compareAndExchange(a, a | CLOSED_BIT);
+      if (witness == a) {
+        return;
       }
       a = witness;
     }
@@ -78,7 +95,7 @@ final class LockedIntake<T> extends Intake<T> {
 
   @Override
   long accepted() {
-    return acceptedCount.get();
+    return acceptedCount.get() & ~CLOSED_BIT;
   }
 
   @Override

@@ -26,8 +26,12 @@ import org.jspecify.annotations.Nullable;
  * and order is kept). {@link #hasClaims()} tells the batcher that such a slot exists, so that it
  * waits for it instead of parking.
  *
- * <p><b>Cancelled claims</b> (a producer that found the batcher closed after claiming, or lost a
- * coalescing race) publish a shared tombstone; the consumer skips it and releases its room then,
+ * <p><b>Closing</b> sets a bit in the claim number ({@link Intake#CLOSED_BIT}), so that a claim
+ * either precedes the close or fails: nothing can be claimed once the batcher's close has read
+ * the accepted count.
+ *
+ * <p><b>Cancelled claims</b> (a producer that lost a coalescing race, or met an error between
+ * its claim and its publish) publish a shared tombstone; the consumer skips it and releases its room then,
  * never earlier, which keeps the capacity argument above intact.
  *
  * <p><b>Memory.</b> The ring is split into chunks of up to 4,096 slots, allocated on first use:
@@ -65,6 +69,9 @@ final class RingIntake<T> extends RingFields<T> {
   long claim() {
     long p = (long) PRODUCER.getVolatile(this);
     while (true) {
+      if ((p & CLOSED_BIT) != 0) {
+        return CLOSED;
+      }
       // The limit is cached beside the claim number: the released count is written once per
       // batch by the worker, and reading it on every claim would cost a cross-core miss per
       // batch. released only grows, so a cached (or stale) limit can only refuse early, and a
@@ -76,14 +83,24 @@ final class RingIntake<T> extends RingFields<T> {
         }
         producerLimit = limit; // racy but safe: any limit computed is one that held
       }
-      // Full fence: orders this claim before the caller's later reads of the batcher's closed
-      // flag and of the former's state (the handshakes in DefaultBatcher).
+      // Full fence: orders this claim before the caller's later read of the former's state
+      // (the wake-up handshake in DefaultBatcher).
       long witness = (long) PRODUCER.compareAndExchange(this, p, p + 1);
       if (witness == p) {
         return p;
       }
       p = witness;
     }
+  }
+
+  @Override
+  void close() {
+    PRODUCER.getAndBitwiseOr(this, CLOSED_BIT);
+  }
+
+  /** The claim counter without the closed bit. */
+  private long claimed() {
+    return (long) PRODUCER.getVolatile(this) & ~CLOSED_BIT;
   }
 
   @Override
@@ -106,19 +123,19 @@ final class RingIntake<T> extends RingFields<T> {
   @Override
   long accepted() {
     long released = (long) RELEASED.getVolatile(this); // first: the difference is never negative
-    return (long) PRODUCER.getVolatile(this) - released;
+    return claimed() - released;
   }
 
   @Override
   long acceptedTotal() {
     long cancelledSoFar = cancelled.sum();
-    return (long) PRODUCER.getVolatile(this) - cancelledSoFar;
+    return claimed() - cancelledSoFar;
   }
 
   @Override
   long queued() {
     long consumed = consumerSeq; // first: the difference is never negative
-    return (long) PRODUCER.getVolatile(this) - consumed;
+    return claimed() - consumed;
   }
 
   @Override
@@ -128,7 +145,7 @@ final class RingIntake<T> extends RingFields<T> {
 
   @Override
   boolean hasClaims() {
-    return (long) PRODUCER.getVolatile(this) != consumerSeq;
+    return claimed() != consumerSeq;
   }
 
   @Override
@@ -168,7 +185,7 @@ final class RingIntake<T> extends RingFields<T> {
 
   @Override
   long nextSequence() {
-    return (long) PRODUCER.getVolatile(this);
+    return claimed();
   }
 
   @Override
@@ -214,7 +231,7 @@ abstract class RingPad0<T> extends Intake<T> {
 }
 
 abstract class RingProducer<T> extends RingPad0<T> {
-  /** The next claim's number; written only through compare-and-set. */
+  /** The next claim's number, and {@link Intake#CLOSED_BIT}; written only atomically. */
   volatile long producerSeq;
   /** Claims below this fit the capacity: released + capacity, as last read by a producer. */
   volatile long producerLimit;
