@@ -96,8 +96,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private static final int RUNNING = FormerSignal.RUNNING;
   private static final int IDLE = FormerSignal.IDLE;
   private static final int LINGER = FormerSignal.LINGER;
+  private static final int FORMING = FormerSignal.FORMING;
+  private static final int SATURATED = FormerSignal.SATURATED;
   /** Busy-wait rounds for a claimed head slot to be published before parking briefly. */
   private static final int PUBLISH_SPINS = 64;
+  /** A former that has not found the intake empty for this long is saturated. */
+  private static final long SATURATION_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  /** How long a saturated former with natural batching lets a batch fill, from its oldest item. */
+  private static final long SATURATED_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   /** How long the former parks when a claimed head slot is slow to be published. */
   private static final long PUBLISH_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
@@ -165,6 +171,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private Settlement deferred = new Settlement();
   /** Where the former gathers a batch before copying it out. Guarded by consumerLock. */
   private final Entry<T>[] scratch;
+  /** When the former last found the intake empty. Guarded by consumerLock. */
+  private long lastIdleAt;
   /** Set when the former closed a flush epoch: complete flushes once the lock is released. */
   private boolean pollFlushes;
   /** Returned by nextBatch() when it has deferred work to do outside the lock before going on. */
@@ -245,6 +253,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.idFunction = config.idFunction();
     this.atomicSink = config.atomicSink();
     this.startNanos = time.nanoTime();
+    this.lastIdleAt = startNanos;
     this.refusals = new RejectedItemException[RefusalReason.values().length];
     for (RefusalReason r : RefusalReason.values()) {
       refusals[r.ordinal()] = new RejectedItemException(name, r, describe(r, null), null);
@@ -312,9 +321,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (closed) {
       return refuse(item, RefusalReason.CLOSED, "", null); // cheap early answer
     }
-    // The clock is read before the claim: user code (the TimeSource) never runs while a claim is
-    // held, and the slot is published moments after it is claimed.
-    long acceptedAt = time.nanoTime();
+    // The acceptance time is taken before the claim: user code (the TimeSource) never runs while
+    // a claim is held, and the slot is published moments after it is claimed. While the former
+    // is forming, its own recent clock reading serves (see FormerSignal): no clock read here.
+    long acceptedAt = formerState.acceptanceTime(time);
     // Claim a numbered slot: one compare-and-set, at once the capacity reservation, the queue
     // position and the flush stamp; it fails once close() has run (see close()).
     long ticket = tryClaim(weight);
@@ -377,7 +387,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       throw t;
     }
     merged.decrement(); // not merged: counted below as accepted or refused
-    long acceptedAt = time.nanoTime(); // before the claim, as in accept()
+    long acceptedAt = formerState.acceptanceTime(time); // before the claim, as in accept()
     // The claim comes before the entry enters the map: an item merged into it, and returned,
     // before a flush() started, then lies below the flush's end, which waits for it.
     long ticket = tryClaim(0);
@@ -601,10 +611,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    */
   private void signalFormer(long ticket, long queuedW) {
     int state = formerState.state();
-    if (state == RUNNING) {
-      return;
+    if (state == RUNNING || state == FORMING) {
+      return; // awake: it looks at the intake before it parks
     }
-    if (state == LINGER
+    if ((state == LINGER || state == SATURATED)
         && intake.queuedAfter(ticket) + frontCount < maxBatchSize
         && (weigher == null || queuedW + frontWeightPublished < maxBatchWeight)) {
       return; // the lingering batch is not full yet; its deadline will wake the former
@@ -679,6 +689,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         return deferredMarker; // complete the flushes outside the lock, then come back
       }
       long now = time.nanoTime();
+      formerState.forming(now); // producers stamp items with this reading meanwhile
       pullRetries();
       expireWaiting(now, false, deferred);
       if (!deferred.isEmpty()) {
@@ -721,11 +732,24 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           }
         }
         formerState.set(RUNNING);
+        // The intake was empty until just now: whatever arrived while we were parked is fresh.
+        lastIdleAt = time.nanoTime();
         continue;
       }
-      // Natural batching (no linger) takes whatever is there: no need to count it, which would
-      // read the producers' claim counter and cost them a cache miss.
-      boolean urgent = lingerNanos == 0 || closed || flushes.pending();
+      // Natural batching (no linger) takes whatever is there, without counting it (counting reads
+      // the producers' claim counter and costs them a cache miss), unless the former is
+      // saturated: it has not found the intake empty for a while. Then whatever is there is a
+      // sliver, the former spends its time on per-batch work and on the very cache lines the
+      // producers are writing, and throughput drops while latency does not improve (items queue
+      // up anyway). So a saturated former lets the batch fill, for at most
+      // SATURATED_LINGER_NANOS from its oldest item; it is back to natural batching as soon as
+      // it finds the intake empty.
+      long linger = lingerNanos;
+      boolean saturated = linger == 0 && now - lastIdleAt > SATURATION_NANOS;
+      if (saturated) {
+        linger = SATURATED_LINGER_NANOS;
+      }
+      boolean urgent = linger == 0 || closed || flushes.pending();
       boolean full = !urgent && (queuedCount() >= maxBatchSize
           || (weigher != null && queuedWeight.get() + frontWeight >= maxBatchWeight));
       if (!full && !urgent) {
@@ -733,7 +757,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           extraLinger = jitter == 0 ? 0
               : (long) (ThreadLocalRandom.current().nextDouble() * jitter * lingerNanos);
         }
-        long deadline = head.acceptedAt + lingerNanos + extraLinger;
+        long deadline = head.acceptedAt + linger + extraLinger;
         if (retry != null && retry.notBefore - deadline < 0) {
           deadline = retry.notBefore;
         }
@@ -741,7 +765,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           frontCount = front.size();
           frontWeightPublished = frontWeight;
           lingeringSince = head.acceptedAt;
-          formerState.set(LINGER);
+          formerState.set(saturated ? SATURATED : LINGER);
           // Look again after publishing LINGER (the same handshake as for IDLE).
           if (queuedCount() < maxBatchSize
               && (weigher == null || queuedWeight.get() + frontWeight < maxBatchWeight)
@@ -1054,6 +1078,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       consumerLock.lock();
       try {
         batch = nextBatch();
+        formerState.set(RUNNING); // leaving the forming loop: its clock reading goes stale
         if (!deferred.isEmpty()) { // swapped under the lock: another former fills a fresh one
           drops = deferred;
           deferred = new Settlement();
@@ -1538,11 +1563,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         continue;
       }
       int state = formerState.state();
-      if ((state == IDLE || state == LINGER) && frontCount == 0) {
+      boolean lingering = state == LINGER || state == SATURATED;
+      if ((state == IDLE || lingering) && frontCount == 0) {
         // A parked former wakes by itself before anything waiting expires: the linger ends
         // before the head's delivery timeout, and a retry is due before its item's. Plan to look
         // when the lingering head would expire, in case it is then in a call that hangs.
-        if (state == LINGER) {
+        if (lingering) {
           next = Math.min(next, lingeringSince + deliveryTimeoutNanos);
         }
       } else if (consumerLock.tryLock()) {

@@ -6,15 +6,28 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the batch former is doing, and which thread it is: every producer reads {@link #state()}
- * on every submit, and the former writes it only when it parks and wakes. The fields sit on cache
- * lines of their own (padding on both sides), so that the former's other writes never evict the
- * line the producers read: a cross-core cache miss costs a few hundred nanoseconds on the
- * machines we measure on, more than a whole submit.
+ * What the batch former is doing, which thread it is, and a recent clock reading of its own:
+ * every producer reads this line on every submit, and the former writes it a few times per batch
+ * (when it starts forming, parks, wakes and leaves). The fields sit on cache lines of their own
+ * (padding on both sides), so that the former's other writes never evict the line the producers
+ * read: a cross-core cache miss costs a few hundred nanoseconds on the machines we measure on,
+ * more than a whole submit.
  *
- * <p>States: {@link #RUNNING} (not parked; it will look at the intake before it parks), {@link
- * #IDLE} (parked until any item arrives) and {@link #LINGER} (parked until a deadline or a full
- * batch).
+ * <p>States: {@link #RUNNING} (awake but not forming: in a sink call, completing, or just woken;
+ * it will look at the intake before it parks), {@link #FORMING} (awake in the forming loop),
+ * {@link #IDLE} (parked until any item arrives), {@link #LINGER} (parked until a deadline or a
+ * full batch) and {@link #SATURATED} (parked for at most a few tens of microseconds, letting a
+ * saturated batch fill, woken early by a full batch).
+ *
+ * <p><b>The shared clock.</b> Reading the clock costs a producer 30 to 100 ns here (more under
+ * concurrency), as much as the rest of a submit. While the former is {@link #FORMING} or {@link
+ * #SATURATED} it publishes its latest reading in {@link #recentNow}, and producers stamp their
+ * items with it instead of reading the clock ({@link #acceptanceTime}). The reading precedes the
+ * producer's claim, so an item's acceptance time is never later than the truth: deadlines
+ * computed from it are never late. It is earlier by the age of the reading: microseconds while
+ * the former forms, the short saturated linger at most while it waits for a fill, more only if
+ * the operating system deschedules the former meanwhile. In every other state producers read the
+ * clock themselves.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -22,11 +35,30 @@ final class FormerSignal extends FormerSignalFields {
   static final int RUNNING = 0;
   static final int IDLE = 1;
   static final int LINGER = 2;
+  static final int FORMING = 3;
+  static final int SATURATED = 4;
 
   long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
   int state() {
     return state;
+  }
+
+  /** The time to stamp an item with: the former's recent reading, when it is fresh enough. */
+  long acceptanceTime(dev.batcher.TimeSource time) {
+    int s = state;
+    if (s == FORMING || s == SATURATED) {
+      return recentNow; // read after the state: at least as recent as the state's publication
+    }
+    return time.nanoTime();
+  }
+
+  /** The former is forming, and {@code now} is its latest clock reading. */
+  void forming(long now) {
+    recentNow = now; // before the state: a producer that reads FORMING sees this reading
+    if (state != FORMING) {
+      state = FORMING;
+    }
   }
 
   /** Publishes the former's state; volatile, so it is ordered before the former's next look. */
@@ -57,7 +89,7 @@ final class FormerSignal extends FormerSignalFields {
   /** Wakes the former whatever it is parked for (flush, close, abort, termination). */
   void wakeAny() {
     int s = state;
-    if (s != RUNNING) {
+    if (s != RUNNING && s != FORMING) {
       wake(s);
     }
   }
@@ -80,4 +112,6 @@ abstract class FormerSignalFields extends FormerSignalPad {
 
   volatile int state = FormerSignal.RUNNING;
   volatile @Nullable Thread former;
+  /** The former's latest clock reading; meaningful only while FORMING or SATURATED. */
+  volatile long recentNow;
 }
