@@ -38,7 +38,7 @@ for i in $(seq 1 "$RUNS"); do
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   } > "$dir/env.txt"
 
-  # ours needs about 3 s to warm up: longer than the suite's default
+  # a longer measurement than the suite's default, to narrow the error on this noisy machine
   tp=("$JAVA" -jar "$JAR" CoreThroughput -p batchSize=64,512,4096 -wi 3 -i 5 -rf json -rff "$dir/throughput.json")
   lat=("$JAVA" -jar "$JAR" Latency -rf json -rff "$dir/latency.json")
   printf '%s\n' "${tp[*]}" "${lat[*]}" > "$dir/commands.txt"
