@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class IntakeTest {
   private static final int PRODUCERS = 6;
-  private static final int PER_PRODUCER = 200_000;
+  private static final int PER_PRODUCER = 100_000;
 
   private final AtomicInteger roomFromIntake = new AtomicInteger();
 
@@ -30,7 +30,7 @@ class IntakeTest {
 
   @Test
   void ring_manyProducersOneConsumer_smallRingWrapsManyTimes() throws Exception {
-    check(ring(5)); // a ring of 8 slots, wrapped 150,000 times
+    check(ring(5)); // a ring of 8 slots, wrapped 75,000 times
   }
 
   @Test

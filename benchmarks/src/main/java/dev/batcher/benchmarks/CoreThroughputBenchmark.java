@@ -50,8 +50,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code dev.batcher.benchmarks.contenders}.
  *
  * <p><b>Run</b> (defaults: 1 fork, 2 × 1 s warm-up, 3 × 1 s measurement, batch size 512, platform
- * threads: 20 cases, about 2.5 minutes on 2 cores). Ours needs about 3 s of warm-up to reach its
- * steady state, so the published runs use {@code -wi 3 -i 5}:
+ * threads: 20 cases, about 2.5 minutes on 2 cores). Forks run with {@code -XX:+AlwaysPreTouch}:
+ * without it the first seconds of every fork measured the kernel's page faults on the first touch
+ * of the 2 GB heap, for every library alike. The published runs use {@code -wi 3 -i 5} to narrow
+ * the error:
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar CoreThroughput -rf json -rff throughput.json
  * java -jar benchmarks/target/benchmarks.jar CoreThroughput -p batchSize=64,512,4096   # full matrix

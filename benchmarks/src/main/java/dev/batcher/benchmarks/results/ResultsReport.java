@@ -187,7 +187,7 @@ public final class ResultsReport {
         .append(" `reactor` Reactor's `bufferTimeout`, `otel` OpenTelemetry's")
         .append(" `BatchSpanProcessor`.\n\n")
         .append("`benchmarks/run.sh` makes the runs published here (two runs of the full")
-        .append(" batch-size matrix with a longer warm-up, virtual-thread producers on a JDK 21+")
+        .append(" batch-size matrix with longer measurements, virtual-thread producers on a JDK 21+")
         .append(" when `JAVA21_HOME` is set) and regenerates this page and its charts; the exact")
         .append(" commands are below. Every JMH option works as usual: `-l` lists the benchmarks,")
         .append(" `-p library=batcher,abq` narrows a parameter, `-rf json -rff out.json` writes")
