@@ -144,9 +144,13 @@ public final class BatcherBuilder<T> {
 
   /**
    * Sets the linger: how long the oldest waiting item may wait for its batch to fill before the
-   * batch is sent anyway (while the sink has a free slot). Zero, the default, is natural batching:
-   * whatever is waiting goes out as soon as a sink slot is free, so a lone item leaves at once and
-   * a burst forms large batches by itself. Default {@value #DEFAULT_MAX_DELAY_MILLIS} ms.
+   * batch is sent anyway (while the sink has a free slot). Zero is natural batching: whatever is
+   * waiting goes out as soon as a sink slot is free, so a lone item leaves at once and a burst
+   * forms large batches by itself. One exception keeps batches from shrinking to slivers under
+   * sustained load: a worker that has not found the queue empty for 200 µs lets each batch that
+   * is not full fill for at most 50 µs of real time (never more than half the
+   * {@linkplain #deliveryTimeout delivery timeout}), whatever the {@linkplain #timeSource time
+   * source}. Default {@value #DEFAULT_MAX_DELAY_MILLIS} ms.
    *
    * @throws IllegalArgumentException if negative
    */

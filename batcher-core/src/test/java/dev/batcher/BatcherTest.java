@@ -205,34 +205,28 @@ class BatcherTest {
 
   /**
    * A former that has not found the intake empty for a while (here: 1 ms in a sink call) is
-   * saturated; natural batching then lets the next batch fill for at most 50 us from its oldest
-   * item instead of taking a sliver of it, and goes back to taking whatever is there as soon as it
-   * finds the intake empty.
+   * saturated; natural batching then lets the next batch fill, once, for at most 50 us of real
+   * time, instead of taking a sliver of it. The pause is real time whatever the time source: with
+   * a manual clock that nobody advances, the batch still goes out (a maxDelay of zero never needs
+   * the clock to move). Then the former finds the intake empty and is back to natural batching.
    */
   @Test
-  void naturalBatching_saturatedFormer_letsTheBatchFillFor50MicrosAtMost() {
+  void naturalBatching_saturatedFormer_pausesOnceInRealTime_evenIfTheClockStandsStill() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(100).timeSource(clock).build());
     b.submit(0);
     await().until(() -> b.metrics().inFlightBatches() == 1);
     clock.advance(Duration.ofMillis(1)); // busy in the sink, never idle: saturated
-    b.submit(1);
-    b.submit(2);
+    CompletableFuture<Void> one = b.submit(1);
+    CompletableFuture<Void> two = b.submit(2);
     long parks = clock.parks("-flush-");
     sink.openForever();
-    awaitLingering(parks);
-    assertThat(sink.sizes()).as("the sliver waits to grow").containsExactly(1);
 
-    parks = clock.parks("-flush-");
-    clock.advance(Duration.ofNanos(49_999));
-    awaitLingering(parks);
-    assertThat(sink.sizes()).containsExactly(1);
-    clock.advance(Duration.ofNanos(1));
-    await().until(() -> sink.batches.size() == 2);
-    assertThat(sink.batches.get(1)).containsExactly(1, 2);
+    CompletableFuture.allOf(one, two).join(); // no clock advance
+    assertThat(sink.batches).containsExactly(List.of(0), List.of(1, 2));
     assertThat(b.metrics().batches()).containsEntry(FlushCause.DELAY, 2L); // [0] and [1, 2]
+    assertThat(clock.parks("-flush-")).as("the pause is not on the time source").isEqualTo(parks);
 
-    // The former found the intake empty: back to natural batching, no clock advance needed.
     b.submit(3).join();
     assertThat(sink.batches.get(2)).containsExactly(3);
   }
@@ -246,12 +240,11 @@ class BatcherTest {
     clock.advance(Duration.ofMillis(1));
     b.submit(1);
     b.submit(2);
-    long parks = clock.parks("-flush-");
-    sink.openForever();
-    awaitLingering(parks);
     b.submit(3);
-    b.submit(4).join(); // fills the batch: the producer wakes the former, no clock advance
-    assertThat(sink.batches.get(1)).containsExactly(1, 2, 3, 4);
+    b.submit(4);
+    sink.openForever();
+    b.flush().join();
+    assertThat(sink.batches.get(1)).as("a full batch does not pause").containsExactly(1, 2, 3, 4);
     assertThat(b.metrics().batches()).containsEntry(FlushCause.SIZE, 1L);
   }
 

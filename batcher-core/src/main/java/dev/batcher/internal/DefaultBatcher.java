@@ -102,7 +102,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private static final int PUBLISH_SPINS = 64;
   /** A former that has not found the intake empty for this long is saturated. */
   private static final long SATURATION_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-  /** How long a saturated former with natural batching lets a batch fill, from its oldest item. */
+  /**
+   * How long a saturated former with natural batching lets a batch fill, from its oldest item, at
+   * most (never more than half the delivery timeout).
+   */
   private static final long SATURATED_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   /** How long the former parks when a claimed head slot is slow to be published. */
   private static final long PUBLISH_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
@@ -173,6 +176,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final Entry<T>[] scratch;
   /** When the former last found the intake empty. Guarded by consumerLock. */
   private long lastIdleAt;
+  /** SATURATED_LINGER_NANOS, or half the delivery timeout if that is shorter; 0: never lingers. */
+  private final long saturatedLingerNanos;
   /** Set when the former closed a flush epoch: complete flushes once the lock is released. */
   private boolean pollFlushes;
   /** Returned by nextBatch() when it has deferred work to do outside the lock before going on. */
@@ -254,6 +259,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.atomicSink = config.atomicSink();
     this.startNanos = time.nanoTime();
     this.lastIdleAt = startNanos;
+    this.saturatedLingerNanos = Math.min(SATURATED_LINGER_NANOS, deliveryTimeoutNanos / 2);
     this.refusals = new RejectedItemException[RefusalReason.values().length];
     for (RefusalReason r : RefusalReason.values()) {
       refusals[r.ordinal()] = new RejectedItemException(name, r, describe(r, null), null);
@@ -680,6 +686,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private @Nullable Formed<T> nextBatch() {
     formerState.formedBy(Thread.currentThread()); // a write only when another worker forms
     long extraLinger = -1; // jitter, drawn once per batch
+    boolean saturatedLingered = false; // a saturated former lingers once per batch, at most
     while (true) {
       if (aborted) {
         closeFlushedEpochs(); // takeBatch completes what this closed once the lock is released
@@ -741,13 +748,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       // saturated: it has not found the intake empty for a while. Then whatever is there is a
       // sliver, the former spends its time on per-batch work and on the very cache lines the
       // producers are writing, and throughput drops while latency does not improve (items queue
-      // up anyway). So a saturated former lets the batch fill, for at most
-      // SATURATED_LINGER_NANOS from its oldest item; it is back to natural batching as soon as
+      // up anyway). So a saturated former lets the batch fill, once per batch, for at most
+      // saturatedLingerNanos from its oldest item; it is back to natural batching as soon as
       // it finds the intake empty.
       long linger = lingerNanos;
-      boolean saturated = linger == 0 && now - lastIdleAt > SATURATION_NANOS;
+      boolean saturated = linger == 0 && !saturatedLingered && saturatedLingerNanos > 0
+          && now - lastIdleAt > SATURATION_NANOS;
       if (saturated) {
-        linger = SATURATED_LINGER_NANOS;
+        linger = saturatedLingerNanos;
       }
       boolean urgent = linger == 0 || closed || flushes.pending();
       boolean full = !urgent && (queuedCount() >= maxBatchSize
@@ -770,7 +778,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
           if (queuedCount() < maxBatchSize
               && (weigher == null || queuedWeight.get() + frontWeight < maxBatchWeight)
               && !closed && !flushes.pending() && !aborted && retryInbox.isEmpty()) {
-            parkUntil(deadline);
+            if (saturated) {
+              // A pause of real time, whatever the time source: with a manual clock that nobody
+              // advances, a saturated former still sends its batch after this one pause.
+              saturatedLingered = true;
+              LockSupport.parkNanos(this, deadline - now);
+            } else {
+              parkUntil(deadline);
+            }
           }
           formerState.set(RUNNING);
           continue;
@@ -1077,8 +1092,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       boolean epochsClosed;
       consumerLock.lock();
       try {
-        batch = nextBatch();
-        formerState.set(RUNNING); // leaving the forming loop: its clock reading goes stale
+        try {
+          batch = nextBatch();
+        } finally {
+          formerState.set(RUNNING); // leaving the forming loop: its clock reading goes stale
+        }
         if (!deferred.isEmpty()) { // swapped under the lock: another former fills a fresh one
           drops = deferred;
           deferred = new Settlement();

@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Internal: not API, may change in any release.
  */
-final class RingIntake<T> extends RingFields<T> {
+class RingIntake<T> extends RingFields<T> {
   private static final int MAX_CHUNK_SHIFT = 12;
   /** Spin rounds after a lost compare-and-set, doubling per loss up to the maximum (~0.6-5 µs). */
   private static final int MIN_BACKOFF_SPINS = 32;
@@ -70,7 +70,12 @@ final class RingIntake<T> extends RingFields<T> {
 
   @Override
   long claim() {
-    long p = (long) PRODUCER.getVolatile(this);
+    return claimFrom((long) PRODUCER.getVolatile(this));
+  }
+
+  /** {@link #claim()} from a reading of the claim counter that may be stale by now. */
+  long claimFrom(long observed) {
+    long p = observed;
     int backoff = MIN_BACKOFF_SPINS;
     while (true) {
       if ((p & CLOSED_BIT) != 0) {
@@ -95,12 +100,19 @@ final class RingIntake<T> extends RingFields<T> {
       }
       // Lost to another producer: back off before trying again, longer each time. Producers
       // that take turns claiming runs of slots pass the counter's cache line (and the slots')
-      // between cores far less often than producers that alternate slot by slot.
-      for (int i = backoff; i > 0; i--) {
-        Thread.onSpinWait();
-      }
+      // between cores far less often than producers that alternate slot by slot. Then read the
+      // counter again: the witness is stale by now (the winner has likely claimed more since),
+      // and retrying with it would lose every time while the winner keeps claiming.
+      backOff(backoff);
       backoff = Math.min(backoff << 1, MAX_BACKOFF_SPINS);
-      p = witness;
+      p = (long) PRODUCER.getVolatile(this);
+    }
+  }
+
+  /** Spins {@code spins} rounds after a lost claim; tests see each back-off through this. */
+  void backOff(int spins) {
+    for (int i = spins; i > 0; i--) {
+      Thread.onSpinWait();
     }
   }
 

@@ -145,6 +145,33 @@ class IntakeTest {
     return new Entry<>(value, 0, null);
   }
 
+  /**
+   * A producer that loses the claim's compare-and-set backs off, and another producer claims
+   * meanwhile (here: a nested claim from the back-off hook, once per back-off, a hundred times
+   * at most). The loser must read the counter again after backing off: retrying with the value it
+   * lost to fails for as long as the other producer keeps claiming.
+   */
+  @Test
+  void ring_claimAfterBackOff_readsTheCounterAgain() {
+    int[] backOffs = {0};
+    List<Long> others = new ArrayList<>();
+    RingIntake<Integer> q = new RingIntake<>(new FlushTracker(), 1024, n -> { }) {
+      @Override
+      void backOff(int spins) {
+        if (++backOffs[0] <= 100) {
+          others.add(claim()); // the winner claims again while the loser backs off
+        }
+      }
+    };
+    long first = q.claim();
+
+    long ticket = q.claimFrom(first); // stale: the counter is at first + 1 already
+
+    assertThat(backOffs[0]).as("back-offs before the claim succeeded").isEqualTo(1);
+    assertThat(others).containsExactly(first + 1);
+    assertThat(ticket).isEqualTo(first + 2);
+  }
+
   private static void check(Intake<Integer> q) throws Exception {
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> producers = new ArrayList<>();
