@@ -248,6 +248,33 @@ class BatcherTest {
     assertThat(b.metrics().batches()).containsEntry(FlushCause.SIZE, 1L);
   }
 
+  /**
+   * While the sole worker completes a batch's futures it shares its clock reading with the
+   * producers, but not while a future's dependent runs (user code that may take its time): an
+   * item submitted from such a callback, after the clock moved, is stamped with the new time.
+   */
+  @Test
+  void settling_callbackOnTheWorker_doesNotStampLaterItemsWithAStaleReading() {
+    RecordingSink<Integer> sink = RecordingSink.gated();
+    Batcher<Integer> b = track(Batcher.builder(sink).maxDelay(Duration.ZERO).timeSource(clock)
+        .build());
+    CompletableFuture<CompletableFuture<Void>> fromCallback = new CompletableFuture<>();
+    CompletableFuture<Void> first = b.submit(1);
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    first.thenRun(() -> { // registered before the sink returns: runs on the worker
+      clock.advance(Duration.ofSeconds(1)); // a callback that takes a second
+      fromCallback.complete(b.submit(2));
+    });
+    sink.openForever();
+    first.join();
+    fromCallback.join().join();
+
+    await().until(() -> b.metrics().latency().count() == 2); // recorded once per batch
+    LatencySummary latency = b.metrics().latency();
+    assertThat(latency.max()).as("enqueue-to-completion of both items, clock moved only once")
+        .isLessThan(Duration.ofSeconds(1).toNanos());
+  }
+
   // ---------------------------------------------------------------------------------- overflow
 
   @Test

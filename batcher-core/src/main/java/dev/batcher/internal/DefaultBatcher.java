@@ -98,6 +98,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private static final int LINGER = FormerSignal.LINGER;
   private static final int FORMING = FormerSignal.FORMING;
   private static final int SATURATED = FormerSignal.SATURATED;
+  private static final int SETTLING = FormerSignal.SETTLING;
+  /** How many futures a settling sole worker completes between two readings of the clock. */
+  private static final int SETTLING_CLOCK_STRIDE = 64;
   /** Busy-wait rounds for a claimed head slot to be published before parking briefly. */
   private static final int PUBLISH_SPINS = 64;
   /** A former that has not found the intake empty for this long is saturated. */
@@ -176,6 +179,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final Entry<T>[] scratch;
   /** When the former last found the intake empty. Guarded by consumerLock. */
   private long lastIdleAt;
+  /**
+   * One worker calling a blocking sink: it is the only former, so while it completes a batch's
+   * futures it may share its clock readings with the producers (SETTLING).
+   */
+  private final boolean soleWorker;
   /** SATURATED_LINGER_NANOS, or half the delivery timeout if that is shorter; 0: never lingers. */
   private final long saturatedLingerNanos;
   /** Set when the former closed a flush epoch: complete flushes once the lock is released. */
@@ -271,6 +279,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     this.scratch = gather;
     this.listenerWantsBatches = overrides(listener, "onBatch", BatchEvent.class);
     int workerCount = asyncSink == null ? config.maxInFlightBatches() : 1;
+    this.soleWorker = asyncSink == null && workerCount == 1;
     this.monitor = newThread(this::runMonitor, "batcher-" + name + "-monitor");
     for (int i = 0; i < workerCount; i++) {
       startWorker();
@@ -617,7 +626,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    */
   private void signalFormer(long ticket, long queuedW) {
     int state = formerState.state();
-    if (state == RUNNING || state == FORMING) {
+    if (state == RUNNING || state == FORMING || state == SETTLING) {
       return; // awake: it looks at the intake before it parks
     }
     if ((state == LINGER || state == SATURATED)
@@ -1387,7 +1396,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     batches[flight.cause.ordinal()].increment();
     batchSizes.record(entries.size());
-    s.commit(now);
+    s.commit(now, soleWorker);
     if (again != null) {
       again.schedule();
     }
@@ -1784,6 +1793,15 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
     /** Commits with {@code now} as the completion time of every entry (for the latencies). */
     void commit(long now) {
+      commit(now, false);
+    }
+
+    /**
+     * Commits with {@code now} as the completion time of every entry; {@code shareClock} only
+     * from the sole worker (see {@link FormerSignal#settling}): completing thousands of futures
+     * takes long enough that producers would otherwise read the clock meanwhile.
+     */
+    void commit(long now, boolean shareClock) {
       int n = this.n;
       if (n == 0) {
         return;
@@ -1809,13 +1827,31 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       intake.release(n);
       signalRoom(n);
       try (Histogram.Batch latency = latencies.batch()) {
-        for (int i = 0; i < n; i++) {
-          Entry<T> e = ended[i];
-          latency.record(now - e.acceptedAt);
-          if (errors == null || errors[i] == null) {
-            e.succeed();
-          } else {
-            e.fail(errors[i]);
+        if (shareClock) {
+          formerState.settling(now);
+        }
+        try {
+          for (int i = 0; i < n; i++) {
+            Entry<T> e = ended[i];
+            latency.record(now - e.acceptedAt);
+            if (shareClock) {
+              if (e.mayRunCallbacks()) {
+                // A dependent may be user code that takes its time: no reading is shared
+                // meanwhile, so none can grow old.
+                formerState.set(RUNNING);
+                end(e, errors, i);
+                formerState.settling(time.nanoTime());
+                continue;
+              }
+              if (i % SETTLING_CLOCK_STRIDE == SETTLING_CLOCK_STRIDE - 1) {
+                formerState.settling(time.nanoTime());
+              }
+            }
+            end(e, errors, i);
+          }
+        } finally {
+          if (shareClock) {
+            formerState.set(RUNNING);
           }
         }
       }
@@ -1839,6 +1875,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       afterRelease();
       if (kinds != null) {
         notifyEndings(ended, kinds, requireNonNull(details), n);
+      }
+    }
+
+    private void end(Entry<T> e, Throwable @Nullable [] errors, int i) {
+      if (errors == null || errors[i] == null) {
+        e.succeed();
+      } else {
+        e.fail(errors[i]);
       }
     }
 

@@ -134,6 +134,16 @@ final class Entry<T> extends CompletableFuture<Void> {
     x.waiters.add(waiter);
   }
 
+  /**
+   * Whether completing this entry may run other code: a dependent registered on its future, or
+   * the futures of merged items (whose dependents it does not look at). A dependent registered
+   * while the entry completes may still run; that race is as short as the completion itself.
+   */
+  boolean mayRunCallbacks() {
+    Extra x = extra;
+    return getNumberOfDependents() != 0 || (x != null && x.waiters != null);
+  }
+
   /** Completes this future and the merged items' futures normally. */
   void succeed() {
     complete(null);

@@ -16,18 +16,21 @@ import org.jspecify.annotations.Nullable;
  * <p>States: {@link #RUNNING} (awake but not forming: in a sink call, completing, or just woken;
  * it will look at the intake before it parks), {@link #FORMING} (awake in the forming loop),
  * {@link #IDLE} (parked until any item arrives), {@link #LINGER} (parked until a deadline or a
- * full batch) and {@link #SATURATED} (parked for at most a few tens of microseconds, letting a
- * saturated batch fill, woken early by a full batch).
+ * full batch), {@link #SATURATED} (parked for at most a few tens of microseconds, letting a
+ * saturated batch fill, woken early by a full batch) and {@link #SETTLING} (awake, completing the
+ * futures of a batch the sink wrote; only a sole blocking-sink worker, which is also the only
+ * former, uses it).
  *
  * <p><b>The shared clock.</b> Reading the clock costs a producer 30 to 100 ns here (more under
- * concurrency), as much as the rest of a submit. While the former is {@link #FORMING} or {@link
- * #SATURATED} it publishes its latest reading in {@link #recentNow}, and producers stamp their
- * items with it instead of reading the clock ({@link #acceptanceTime}). The reading precedes the
- * producer's claim, so an item's acceptance time is never later than the truth: deadlines
- * computed from it are never late. It is earlier by the age of the reading: microseconds while
- * the former forms, the short saturated linger at most while it waits for a fill, more only if
- * the operating system deschedules the former meanwhile. In every other state producers read the
- * clock themselves.
+ * concurrency), as much as the rest of a submit. While the former is {@link #FORMING}, {@link
+ * #SATURATED} or {@link #SETTLING} it publishes its latest reading in {@link #recentNow}, and
+ * producers stamp their items with it instead of reading the clock ({@link #acceptanceTime}). The
+ * reading precedes the producer's claim, so an item's acceptance time is never later than the
+ * truth: deadlines computed from it are never late. It is earlier by the age of the reading:
+ * microseconds while the former forms or settles (settling refreshes it every 64 futures and
+ * leaves SETTLING before completing a future that has dependents, which may run user code), the
+ * short saturated linger at most while it waits for a fill, more only if the operating system
+ * deschedules the former meanwhile. In every other state producers read the clock themselves.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -37,6 +40,7 @@ final class FormerSignal extends FormerSignalFields {
   static final int LINGER = 2;
   static final int FORMING = 3;
   static final int SATURATED = 4;
+  static final int SETTLING = 5;
 
   long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
@@ -47,7 +51,7 @@ final class FormerSignal extends FormerSignalFields {
   /** The time to stamp an item with: the former's recent reading, when it is fresh enough. */
   long acceptanceTime(dev.batcher.TimeSource time) {
     int s = state;
-    if (s == FORMING || s == SATURATED) {
+    if (s == FORMING || s == SATURATED || s == SETTLING) {
       return recentNow; // read after the state: at least as recent as the state's publication
     }
     return time.nanoTime();
@@ -58,6 +62,17 @@ final class FormerSignal extends FormerSignalFields {
     recentNow = now; // before the state: a producer that reads FORMING sees this reading
     if (state != FORMING) {
       state = FORMING;
+    }
+  }
+
+  /**
+   * The former is completing a batch's futures, and {@code now} is its latest clock reading. Only
+   * a sole worker may call this: it overwrites the state without looking at it.
+   */
+  void settling(long now) {
+    recentNow = now; // before the state, as in forming()
+    if (state != SETTLING) {
+      state = SETTLING;
     }
   }
 
@@ -89,7 +104,7 @@ final class FormerSignal extends FormerSignalFields {
   /** Wakes the former whatever it is parked for (flush, close, abort, termination). */
   void wakeAny() {
     int s = state;
-    if (s != RUNNING && s != FORMING) {
+    if (s != RUNNING && s != FORMING && s != SETTLING) {
       wake(s);
     }
   }
@@ -112,6 +127,6 @@ abstract class FormerSignalFields extends FormerSignalPad {
 
   volatile int state = FormerSignal.RUNNING;
   volatile @Nullable Thread former;
-  /** The former's latest clock reading; meaningful only while FORMING or SATURATED. */
+  /** The former's latest clock reading; meaningful only while FORMING, SATURATED or SETTLING. */
   volatile long recentNow;
 }

@@ -35,6 +35,19 @@ class FormerSignalTest {
   }
 
   @Test
+  void acceptanceTime_whileSettling_isTheSettlersReading() {
+    FormerSignal signal = new FormerSignal();
+    CountingClock clock = new CountingClock();
+    signal.settling(800);
+    assertThat(signal.acceptanceTime(clock)).isEqualTo(800);
+    signal.settling(900); // a refresh
+    assertThat(signal.acceptanceTime(clock)).isEqualTo(900);
+    assertThat(clock.reads).as("no clock read").hasValue(0);
+    signal.wakeAny();
+    assertThat(signal.state()).as("settling is awake").isEqualTo(FormerSignal.SETTLING);
+  }
+
+  @Test
   void acceptanceTime_otherwise_readsTheClock() {
     FormerSignal signal = new FormerSignal();
     CountingClock clock = new CountingClock();
