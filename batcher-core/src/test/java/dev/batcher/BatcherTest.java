@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
@@ -272,6 +273,61 @@ class BatcherTest {
     await().until(() -> b.metrics().latency().count() == 2); // recorded once per batch
     LatencySummary latency = b.metrics().latency();
     assertThat(latency.max()).as("enqueue-to-completion of both items, clock moved only once")
+        .isLessThan(Duration.ofSeconds(1).toNanos());
+  }
+
+  /**
+   * The reading a settling worker shares is taken when settling starts, not when the sink
+   * returned: a dead-letter handler (user code) runs in between. Here it takes a second, and an
+   * item submitted while the first 64 futures complete must not be stamped a second early.
+   */
+  @Test
+  void settling_startsWithAFreshReading_afterUserCodeRan() {
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    AtomicBoolean armed = new AtomicBoolean();
+    AtomicReference<Batcher<Integer>> self = new AtomicReference<>();
+    CompletableFuture<CompletableFuture<Void>> meanwhile = new CompletableFuture<>();
+    TimeSource hooked = new TimeSource() {
+      @Override
+      public long nanoTime() {
+        if (Thread.currentThread() == worker.get() && armed.compareAndSet(true, false)) {
+          meanwhile.complete(self.get().submit(-2)); // from the worker, while it settles
+        }
+        return clock.nanoTime();
+      }
+
+      @Override
+      public void parkNanos(Object blocker, long nanos) {
+        clock.parkNanos(blocker, nanos);
+      }
+    };
+    RecordingSink<Integer> gate = RecordingSink.gated();
+    Batcher<Integer> b = track(Batcher.builder((List<Integer> batch) -> {
+      worker.set(Thread.currentThread());
+      gate.write(batch);
+      return batch.get(0) == 0
+          ? BatchResult.builder(batch.size()).failedPermanently(0, new IllegalStateException("bad"))
+              .build()
+          : BatchResult.success();
+    }).maxBatchSize(100).maxDelay(Duration.ZERO).timeSource(hooked)
+        .deadLetterHandler(letter -> {
+          clock.advance(Duration.ofSeconds(1)); // a handler that takes a second
+          armed.set(true);
+        }).build());
+    self.set(b);
+    b.submit(-1);
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    List<CompletableFuture<Void>> batch = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      batch.add(b.submit(i));
+    }
+    gate.openForever();
+
+    meanwhile.join().join();
+    CompletableFuture.allOf(batch.subList(1, 80).toArray(new CompletableFuture[0])).join();
+    await().until(() -> b.metrics().latency().count() == 82);
+    assertThat(b.metrics().latency().max())
+        .as("enqueue-to-completion, the clock moved once, before the late item was submitted")
         .isLessThan(Duration.ofSeconds(1).toNanos());
   }
 

@@ -101,6 +101,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private static final int SETTLING = FormerSignal.SETTLING;
   /** How many futures a settling sole worker completes between two readings of the clock. */
   private static final int SETTLING_CLOCK_STRIDE = 64;
+  /** After this many futures with dependents, a settling worker stops sharing its clock. */
+  private static final int SETTLING_MAX_CALLBACKS = 8;
   /** Busy-wait rounds for a claimed head slot to be published before parking briefly. */
   private static final int PUBLISH_SPINS = 64;
   /** A former that has not found the intake empty for this long is saturated. */
@@ -1827,30 +1829,32 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       intake.release(n);
       signalRoom(n);
       try (Histogram.Batch latency = latencies.batch()) {
-        if (shareClock) {
-          formerState.settling(now);
-        }
+        // A fresh reading, not now: user code (a retry classifier, a dead-letter handler, a
+        // listener) may have run since now was read.
+        boolean share = shareClock && shareReading(-1);
+        int callbacks = 0;
         try {
           for (int i = 0; i < n; i++) {
             Entry<T> e = ended[i];
             latency.record(now - e.acceptedAt);
-            if (shareClock) {
+            if (share) {
               if (e.mayRunCallbacks()) {
-                // A dependent may be user code that takes its time: no reading is shared
-                // meanwhile, so none can grow old.
+                // A dependent may be user code that takes its time: no reading is shared while
+                // it runs. After a few, the batch stops sharing (each costs the producers a
+                // miss on the state's line, and the worker a clock read).
                 formerState.set(RUNNING);
                 end(e, errors, i);
-                formerState.settling(time.nanoTime());
+                share = ++callbacks < SETTLING_MAX_CALLBACKS && shareReading(i);
                 continue;
               }
               if (i % SETTLING_CLOCK_STRIDE == SETTLING_CLOCK_STRIDE - 1) {
-                formerState.settling(time.nanoTime());
+                share = shareReading(i);
               }
             }
             end(e, errors, i);
           }
         } finally {
-          if (shareClock) {
+          if (share) {
             formerState.set(RUNNING);
           }
         }
@@ -1875,6 +1879,22 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       afterRelease();
       if (kinds != null) {
         notifyEndings(ended, kinds, requireNonNull(details), n);
+      }
+    }
+
+    /**
+     * Publishes a fresh clock reading as SETTLING; false (and RUNNING) if the time source threw,
+     * which must not leave futures of this batch uncompleted.
+     */
+    private boolean shareReading(int at) {
+      try {
+        formerState.settling(time.nanoTime());
+        return true;
+      } catch (Throwable t) {
+        formerState.set(RUNNING);
+        LOG.warn("batcher '{}': the time source failed while completing a batch (at {}); "
+            + "producers read it themselves", name, at, t);
+        return false;
       }
     }
 

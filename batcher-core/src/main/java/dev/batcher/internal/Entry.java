@@ -137,7 +137,8 @@ final class Entry<T> extends CompletableFuture<Void> {
   /**
    * Whether completing this entry may run other code: a dependent registered on its future, or
    * the futures of merged items (whose dependents it does not look at). A dependent registered
-   * while the entry completes may still run; that race is as short as the completion itself.
+   * at the moment the entry completes may still run on the completing thread: the window is as
+   * short as the completion, but that dependent runs for as long as it takes.
    */
   boolean mayRunCallbacks() {
     Extra x = extra;

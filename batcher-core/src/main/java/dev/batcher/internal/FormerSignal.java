@@ -29,8 +29,11 @@ import org.jspecify.annotations.Nullable;
  * truth: deadlines computed from it are never late. It is earlier by the age of the reading:
  * microseconds while the former forms or settles (settling refreshes it every 64 futures and
  * leaves SETTLING before completing a future that has dependents, which may run user code), the
- * short saturated linger at most while it waits for a fill, more only if the operating system
- * deschedules the former meanwhile. In every other state producers read the clock themselves.
+ * short saturated linger at most while it waits for a fill. It is older when the operating system
+ * deschedules the former meanwhile, and in one race: a dependent registered on a future at the
+ * moment the settling worker completes it may run on the worker while the reading is shared;
+ * items submitted meanwhile are stamped early by as long as that callback runs. In every other
+ * state producers read the clock themselves.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -70,6 +73,7 @@ final class FormerSignal extends FormerSignalFields {
    * a sole worker may call this: it overwrites the state without looking at it.
    */
   void settling(long now) {
+    assert state == RUNNING || state == SETTLING : "settling from state " + state;
     recentNow = now; // before the state, as in forming()
     if (state != SETTLING) {
       state = SETTLING;
