@@ -233,7 +233,7 @@ class BatcherTest {
   }
 
   @Test
-  void naturalBatching_saturatedFormer_sendsAFullBatchAtOnce() {
+  void naturalBatching_saturatedFormer_sendsAFullBatchBySize() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(4).timeSource(clock).build());
     b.submit(0);
@@ -245,7 +245,7 @@ class BatcherTest {
     b.submit(4);
     sink.openForever();
     b.flush().join();
-    assertThat(sink.batches.get(1)).as("a full batch does not pause").containsExactly(1, 2, 3, 4);
+    assertThat(sink.batches.get(1)).as("one full batch").containsExactly(1, 2, 3, 4);
     assertThat(b.metrics().batches()).containsEntry(FlushCause.SIZE, 1L);
   }
 
