@@ -769,8 +769,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         linger = saturatedLingerNanos;
       }
       boolean urgent = linger == 0 || closed || flushes.pending();
-      boolean full = !urgent && (queuedCount() >= maxBatchSize
-          || (weigher != null && queuedWeight.get() + frontWeight >= maxBatchWeight));
+      boolean fullByCount = !urgent && queuedCount() >= maxBatchSize;
+      boolean full = fullByCount
+          || (!urgent && weigher != null && queuedWeight.get() + frontWeight >= maxBatchWeight);
       if (!full && !urgent) {
         if (extraLinger < 0) {
           extraLinger = jitter == 0 ? 0
@@ -804,7 +805,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       }
       FlushCause hint = closed ? FlushCause.CLOSE
           : flushes.pending() ? FlushCause.FLUSH : FlushCause.DELAY;
-      Formed<T> batch = drain(null, 0, hint);
+      // A batch found full by count may include claims not yet published: drain waits for them
+      // rather than sending the batch short (and calling it DELAY).
+      Formed<T> batch = drain(null, 0, hint, fullByCount);
       if (batch != null) {
         return batch;
       }
@@ -824,6 +827,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       if (intake.peek() != null) {
         return true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * The batch was found full by counting claims, and the next one is claimed but not yet
+   * published: waits for it (spinning, then parking briefly in real time; the producer is a few
+   * instructions from its publish unless it was preempted). Without this wait, a batch counted
+   * full would go out short, and its last items would wait a whole linger for the next one.
+   *
+   * @return true if the claim may be taken now (published, or cancelled and skipped); false if
+   *     there is no claim left to wait for, or the batcher was aborted
+   */
+  private boolean awaitClaimed() {
+    while (intake.hasClaims() && !aborted) {
+      if (awaitPublish()) {
+        return true;
+      }
+      LockSupport.parkNanos(this, PUBLISH_WAIT_NANOS);
     }
     return false;
   }
@@ -899,7 +921,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       return null;
     }
     // Retried items may share a batch with newer ones: acceptance order is not kept for them.
-    return drain(batch, weight, FlushCause.RETRY);
+    return drain(batch, weight, FlushCause.RETRY, false);
   }
 
   private long queuedCount() {
@@ -915,7 +937,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
    * given. Called with consumerLock held.
    */
   private @Nullable Formed<T> drain(
-      @Nullable List<Entry<T>> started, long startWeight, FlushCause hint) {
+      @Nullable List<Entry<T>> started, long startWeight, FlushCause hint, boolean awaitClaims) {
     long weight = startWeight;
     FlushCause cause = null;
     List<Entry<T>> batch;
@@ -924,7 +946,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       // a reused array, copied out at its exact size.
       Entry<T>[] into = scratch;
       int n = 0;
-      for (Entry<T> e; n < into.length && (e = intake.poll()) != null; ) {
+      while (n < into.length) {
+        Entry<T> e = intake.poll();
+        if (e == null) {
+          if (awaitClaims && awaitClaimed()) {
+            continue; // a counted claim was published (or cancelled): look again
+          }
+          break;
+        }
         into[n++] = e;
       }
       batch = n == 0 ? List.of() : java.util.Arrays.asList(java.util.Arrays.copyOf(into, n));
@@ -939,6 +968,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
         } else {
           e = intake.poll();
           if (e == null) {
+            if (awaitClaims && awaitClaimed()) {
+              continue;
+            }
             break;
           }
           polledWeight += e.weight();

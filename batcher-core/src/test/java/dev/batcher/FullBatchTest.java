@@ -1,0 +1,54 @@
+package dev.batcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * "A batch goes out as soon as it has maxBatchSize items": a full batch is never sent short, not
+ * even when the former looks while the last producer is between its claim and its publish.
+ */
+class FullBatchTest {
+
+  /** Rounds of the looped test; {@code -Dbatcher.stress.scale=10} runs ten times as many. */
+  private static final int ROUNDS = 20_000 * Stress.scale();
+
+  /**
+   * The issue's reproduction: one thread submits three items to a batcher with maxBatchSize 3 and
+   * a one-hour delay, and waits for them, over and over. Every round must be one batch of three
+   * sent for SIZE; a batch of two sent for DELAY would leave the third waiting the hour.
+   */
+  @Test
+  void fullBatch_isNeverSentShort_looped() throws Exception {
+    RecordingSink<Integer> sink = new RecordingSink<>();
+    try (Batcher<Integer> b = Batcher.builder(sink).name("full").maxBatchSize(3)
+        .maxDelay(Duration.ofHours(1)).jitter(0).deliveryTimeout(Duration.ofHours(2)).build()) {
+      for (int round = 0; round < ROUNDS; round++) {
+        int base = round * 3;
+        List<CompletableFuture<Void>> fs = List.of(b.submit(base), b.submit(base + 1),
+            b.submit(base + 2));
+        for (CompletableFuture<Void> f : fs) {
+          try {
+            f.get(10, TimeUnit.SECONDS); // a short batch would leave the third waiting an hour
+          } catch (TimeoutException e) {
+            throw new AssertionError("round " + round + ": an item waited for the delay; last "
+                + "batches " + lastOf(sink.batches) + ", " + b.metrics().batches(), e);
+          }
+        }
+      }
+      assertThat(sink.sizes()).as("batch sizes").allMatch(s -> s == 3);
+      BatcherMetrics m = b.metrics();
+      assertThat(m.batches()).containsEntry(FlushCause.SIZE, (long) ROUNDS)
+          .containsEntry(FlushCause.DELAY, 0L);
+    }
+  }
+
+  private static <T> List<T> lastOf(List<T> list) {
+    return list.subList(Math.max(0, list.size() - 3), list.size());
+  }
+}
