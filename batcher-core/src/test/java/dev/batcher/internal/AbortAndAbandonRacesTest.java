@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.batcher.BatchResult;
 import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,12 +15,6 @@ import org.junit.jupiter.api.Test;
 
 /** Races between the intake, close(Duration) and the monitor, found in review. */
 class AbortAndAbandonRacesTest {
-
-  private static Object field(Object o, String name) throws Exception {
-    Field f = o.getClass().getDeclaredField(name);
-    f.setAccessible(true);
-    return f.get(o);
-  }
 
   /**
    * Producer A claims its slot and is preempted before publishing (done here by hand). Producer
@@ -34,7 +27,7 @@ class AbortAndAbandonRacesTest {
     Batcher<Integer> b = Batcher.builder((BatchSink<Integer>) batch -> BatchResult.success())
         .build();
     DefaultBatcher<Integer> d = (DefaultBatcher<Integer>) b;
-    Intake<Integer> intake = (Intake<Integer>) field(d, "intake");
+    Intake<Integer> intake = d.intake();
 
     long ticket = intake.claim(); // producer A, first half of accept()
     CompletableFuture<Void> fb = b.submit(2); // producer B publishes behind A

@@ -129,7 +129,7 @@ class IntakeRacesTest {
     b.submit("x").get(5, SECONDS);
     Thread worker = threads.worker();
     await().atMost(PROMPTLY).until(() -> worker.getState() == Thread.State.WAITING); // idle
-    clock.stopNextRead(IntakeRacesTest::formingABatch);
+    stopFormerOnce(b, clock.gate, () -> true);
 
     CompletableFuture<Boolean> closing = new CompletableFuture<>();
     start("closer", () -> closing.complete(b.close(CLOSE_LIMIT)));
@@ -258,7 +258,7 @@ class IntakeRacesTest {
       written.set(true);
       return BatchResult.success();
     }).name("idleflush").timeSource(clock).build());
-    clock.stopNextRead(() -> written.get() && formingABatch());
+    stopFormerOnce(b, clock.gate, written::get);
     b.submit("x").get(5, SECONDS);
     clock.gate.awaitArrival("the former is back, past its flush check, holding the lock");
     CompletableFuture<Void> flushed = b.flush();
@@ -392,7 +392,7 @@ class IntakeRacesTest {
       if (Thread.currentThread() != producer) {
         return false;
       }
-      if (inMethod("claimBlocking")) {
+      if (((DefaultBatcher<String>) b).room().waiting() > 0) {
         waiting.set(true); // reads while waiting for room pass
         return false;
       }
@@ -514,16 +514,17 @@ class IntakeRacesTest {
     return b;
   }
 
-  /** The calling thread is the former, taking the next batch (where it reads the clock). */
-  private static boolean formingABatch() {
-    return inMethod("nextBatch");
-  }
-
-  /** The calling thread is inside {@code DefaultBatcher.method}. */
-  private static boolean inMethod(String method) {
-    return StackWalker.getInstance().walk(frames -> frames.anyMatch(f ->
-        f.getClassName().equals(DefaultBatcher.class.getName())
-            && f.getMethodName().equals(method)));
+  /**
+   * Stops the former once, when {@code when} holds, in a forming round: past its abort and flush
+   * checks, right before it reads the clock (the former's round probe).
+   */
+  private static void stopFormerOnce(Batcher<?> b, Gate gate, BooleanSupplier when) {
+    AtomicBoolean stopped = new AtomicBoolean();
+    ((DefaultBatcher<?>) b).former().probeEachRound(() -> {
+      if (when.getAsBoolean() && stopped.compareAndSet(false, true)) {
+        gate.pass();
+      }
+    });
   }
 
   private static Thread thread(String name, Runnable r) {

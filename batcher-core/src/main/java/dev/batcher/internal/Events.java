@@ -1,0 +1,49 @@
+package dev.batcher.internal;
+
+import dev.batcher.BatchEvent;
+import dev.batcher.BatcherListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls into the user's {@link BatcherListener}, which must never break the batcher (a listener
+ * that throws is logged, rate-limited), and the batcher's warnings. Every part logs through the
+ * one logger {@code dev.batcher.internal.DefaultBatcher}, so a user configures one name.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class Events<T> {
+  static final Logger LOG = LoggerFactory.getLogger(DefaultBatcher.class);
+
+  final String name;
+  final BatcherListener<T> listener;
+  /** Warnings that could repeat per item or per batch: at most one per interval. */
+  final RateLimitedLog warnings = new RateLimitedLog(LOG);
+  /** True unless the listener keeps BatcherListener's empty onBatch: then no event is built. */
+  final boolean wantsBatches;
+
+  Events(String name, BatcherListener<T> listener) {
+    this.name = name;
+    this.listener = listener;
+    this.wantsBatches = overrides(listener, "onBatch", BatchEvent.class);
+  }
+
+  /** Runs a listener call; a listener that throws is logged and otherwise ignored. */
+  void notify(Runnable call) {
+    try {
+      call.run();
+    } catch (Throwable e) {
+      warnings.warn("batcher '{}': listener {} threw", name, listener, e);
+    }
+  }
+
+  /** Whether {@code listener} overrides {@code method} of BatcherListener's empty defaults. */
+  private static boolean overrides(Object listener, String method, Class<?>... parameters) {
+    try {
+      return listener.getClass().getMethod(method, parameters).getDeclaringClass()
+          != BatcherListener.class;
+    } catch (NoSuchMethodException | SecurityException e) {
+      return true; // when in doubt, deliver
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.batcher.internal;
+
+import dev.batcher.FlushCause;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+/**
+ * A batch handed to the sink. Settled exactly once ({@link #settle()}): by its completion, or
+ * by the monitor or close(Duration) abandoning it, whichever comes first.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class InFlight<T> {
+  private static final VarHandle SETTLED;
+
+  static {
+    try {
+      SETTLED = MethodHandles.lookup().findVarHandle(InFlight.class, "settled", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  final List<Entry<T>> entries;
+  final FlushCause cause;
+  final long weight;
+  final long dispatchedAt;
+  final Worker worker;
+  final boolean pinned;
+  /**
+   * 0 until settled; written only through the compare-and-set in {@link #settle()}, whose winner
+   * alone ends the call (completion and abandonment race for it).
+   */
+  @SuppressWarnings("unused")
+  private volatile int settled;
+
+  InFlight(FormedBatch<T> batch, long dispatchedAt, Worker worker) {
+    this.entries = batch.entries;
+    this.cause = batch.cause;
+    this.weight = batch.weight;
+    this.dispatchedAt = dispatchedAt;
+    this.worker = worker;
+    this.pinned = batch.pinned;
+  }
+
+  /** True for exactly one caller: the one that ends this call. */
+  boolean settle() {
+    return SETTLED.compareAndSet(this, 0, 1);
+  }
+
+  boolean allFinished() {
+    for (Entry<T> e : entries) {
+      if (!e.isFinished()) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,96 @@
+package dev.batcher.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Whether a batcher is closed, aborted or terminated, and the one step that terminates it: the
+ * last release of capacity after close. Producers read {@link #closed} on every submit, so the
+ * flags sit on cache lines of their own (padding on both sides): nothing written per batch may
+ * share them (a write per batch beside a flag read per submit costs every producer a cross-core
+ * miss per batch).
+ *
+ * <p>Ordering: {@code closed} is set after the intake refuses claims (see {@code
+ * DefaultBatcher.close}); it is a plain volatile, so a producer that sees it false may still
+ * claim, and the claim then decides. {@code aborted} is set before {@link #terminated} completes:
+ * a thread that sees the termination sees the abort.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class Lifecycle extends LifecycleFields {
+  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+  private final Intake<?> intake;
+  private final RoomSignal room;
+  /** Wakes every batcher thread once terminated; set once while the batcher is wired. */
+  private Runnable onTerminated = () -> { };
+
+  Lifecycle(Intake<?> intake, RoomSignal room) {
+    this.intake = intake;
+    this.room = room;
+  }
+
+  void onTerminated(Runnable wakeAll) {
+    this.onTerminated = wakeAll;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  boolean isAborted() {
+    return aborted;
+  }
+
+  boolean isTerminated() {
+    return terminated.isDone();
+  }
+
+  /** The first call returns true: that caller closes the intake and marks the batcher closed. */
+  boolean startClosing() {
+    return closeStarted.compareAndSet(false, true);
+  }
+
+  void markClosed() {
+    closed = true;
+  }
+
+  void markAborted() {
+    aborted = true;
+  }
+
+  CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
+  /**
+   * Called after capacity was released: ends a closing batcher once nothing is accepted. The
+   * count is read only once closed, so the workers' hot path never reads the producers' claim
+   * counter here.
+   */
+  void afterRelease() {
+    if (closed && intake.accepted() == 0) {
+      room.signal(Integer.MAX_VALUE);
+      terminate();
+    }
+  }
+
+  void terminate() {
+    if (terminated.complete(null)) {
+      onTerminated.run();
+    }
+  }
+}
+
+abstract class LifecyclePad {
+  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+}
+
+abstract class LifecycleFields extends LifecyclePad {
+  /** Set once by close(), after the intake refuses claims; read on every submit. */
+  volatile boolean closed;
+  /** Set once by close(Duration) giving up, before {@link #terminated} completes. */
+  volatile boolean aborted;
+  final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  final AtomicBoolean closeStarted = new AtomicBoolean();
+}

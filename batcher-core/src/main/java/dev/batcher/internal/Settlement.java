@@ -1,0 +1,308 @@
+package dev.batcher.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.batcher.DropReason;
+import dev.batcher.DroppedItemException;
+import dev.batcher.ItemWriteException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Collects the endings of a group of entries and applies them in one go, in this order:
+ * dead-letter handlers first (their outcome decides how a future fails), then counters (so a test
+ * that waits on a future sees them), capacity (so a callback that submits finds room), futures,
+ * flush epochs and the termination check, and last the listener. Every ending passes {@link
+ * Entry#tryFinish()} first, so an entry ends exactly once whichever thread gets there.
+ *
+ * <p>Thread-safety: one thread fills and commits a settlement; commit only once.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class Settlement<T> {
+  /** How many futures a settling sole worker completes between two readings of the clock. */
+  private static final int SETTLING_CLOCK_STRIDE = 64;
+  /** After this many futures with dependents, a settling worker stops sharing its clock. */
+  private static final int SETTLING_MAX_CALLBACKS = 8;
+
+  private static final byte SUCCEEDED = 0;
+  private static final byte DROPPED = 1;
+  private static final byte GAVE_UP = 2;
+
+  private final Settler<T> settler;
+  private Entry<T>[] ended;
+  /** Kind of each ending; null while every ending so far is a success (the common case). */
+  private byte @Nullable [] kinds;
+  /** Reason or cause of each ending, by kind; allocated with {@link #kinds}. */
+  private @Nullable Object @Nullable [] details;
+  private int n;
+  private long weight;
+
+  @SuppressWarnings("unchecked")
+  Settlement(Settler<T> settler, int expected) {
+    this.settler = settler;
+    this.ended = (Entry<T>[]) new Entry<?>[Math.max(1, expected)];
+  }
+
+  void succeed(Entry<T> e) {
+    if (e.tryFinish()) {
+      add(e, SUCCEEDED, null);
+    }
+  }
+
+  void drop(Entry<T> e, DropReason reason) {
+    if (e.tryFinish()) {
+      add(e, DROPPED, reason);
+    }
+  }
+
+  /** The item failed for good: permanently, or out of attempts. */
+  void giveUp(Entry<T> e, Throwable cause) {
+    if (e.tryFinish()) {
+      add(e, GAVE_UP, cause);
+    }
+  }
+
+  boolean isEmpty() {
+    return n == 0;
+  }
+
+  private void add(Entry<T> e, byte kind, @Nullable Object detail) {
+    if (n == ended.length) {
+      int size = n * 2;
+      ended = Arrays.copyOf(ended, size);
+      if (kinds != null) {
+        kinds = Arrays.copyOf(kinds, size);
+        details = Arrays.copyOf(requireNonNull(details), size);
+      }
+    }
+    if (kind != SUCCEEDED && kinds == null) {
+      kinds = new byte[ended.length]; // zero: SUCCEEDED for the endings before this one
+      details = new Object[ended.length];
+    }
+    ended[n] = e;
+    if (kinds != null) {
+      kinds[n] = kind;
+      requireNonNull(details)[n] = detail;
+    }
+    n++;
+    if (settler.acceptedWeight != null) {
+      weight += e.weight();
+    }
+  }
+
+  void commit() {
+    commit(settler.time.nanoTime(), false);
+  }
+
+  /**
+   * Commits with {@code now} as the completion time of every entry (for the latencies); {@code
+   * shareClock} only from the sole worker (see {@link FormerSignal#settling}): completing
+   * thousands of futures takes long enough that producers would otherwise read the clock
+   * meanwhile.
+   */
+  void commit(long now, boolean shareClock) {
+    int n = this.n;
+    if (n == 0) {
+      return;
+    }
+    Entry<T>[] ended = this.ended;
+    byte[] kinds = this.kinds;
+    long ok = 0;
+    Throwable[] errors = null;
+    if (kinds == null) {
+      for (int i = 0; i < n; i++) {
+        ok += ended[i].count();
+      }
+    } else {
+      errors = new Throwable[n];
+      ok = tally(ended, kinds, requireNonNull(details), errors);
+    }
+    Counters counters = settler.counters;
+    if (ok > 0) {
+      counters.succeeded.add(ok);
+    }
+    if (settler.acceptedWeight != null) {
+      settler.acceptedWeight.addAndGet(-weight);
+    }
+    settler.intake.release(n);
+    settler.room.signal(n);
+    complete(ended, errors, n, now, shareClock);
+    countFinishedByEpoch(ended, n);
+    settler.flushes.poll();
+    settler.lifecycle.afterRelease();
+    if (kinds != null) {
+      notifyEndings(ended, kinds, requireNonNull(details), n);
+    }
+  }
+
+  /** Completes the futures, recording each item's enqueue-to-completion latency. */
+  private void complete(
+      Entry<T>[] ended, Throwable @Nullable [] errors, int n, long now, boolean shareClock) {
+    FormerSignal former = settler.former;
+    try (Histogram.Batch latency = settler.counters.latencies.batch()) {
+      // A fresh reading, not now: user code (a retry classifier, a dead-letter handler, a
+      // listener) may have run since now was read.
+      boolean share = shareClock && shareReading(-1);
+      int callbacks = 0;
+      try {
+        for (int i = 0; i < n; i++) {
+          Entry<T> e = ended[i];
+          latency.record(now - e.acceptedAt);
+          if (share) {
+            if (e.mayRunCallbacks()) {
+              // A dependent may be user code that takes its time: no reading is shared while it
+              // runs. After a few, the batch stops sharing (each costs the producers a miss on
+              // the state's line, and the worker a clock read).
+              former.set(FormerSignal.RUNNING);
+              end(e, errors, i);
+              share = ++callbacks < SETTLING_MAX_CALLBACKS && shareReading(i);
+              continue;
+            }
+            if (i % SETTLING_CLOCK_STRIDE == SETTLING_CLOCK_STRIDE - 1) {
+              share = shareReading(i);
+            }
+          }
+          end(e, errors, i);
+        }
+      } finally {
+        if (share) {
+          former.set(FormerSignal.RUNNING);
+        }
+      }
+    }
+  }
+
+  /** Counts the endings per flush epoch; entries of one group nearly always share an epoch. */
+  private static <T> void countFinishedByEpoch(Entry<T>[] ended, int n) {
+    FlushTracker.Epoch run = null;
+    long runLength = 0;
+    for (int i = 0; i < n; i++) {
+      FlushTracker.Epoch epoch = ended[i].epoch;
+      if (epoch != run) {
+        if (run != null) {
+          run.finished.add(runLength);
+        }
+        run = epoch;
+        runLength = 0;
+      }
+      runLength++;
+    }
+    if (run != null) {
+      run.finished.add(runLength);
+    }
+  }
+
+  /**
+   * Publishes a fresh clock reading as SETTLING; false (and RUNNING) if the time source threw,
+   * which must not leave futures of this batch uncompleted.
+   */
+  private boolean shareReading(int at) {
+    try {
+      settler.former.settling(settler.time.nanoTime());
+      return true;
+    } catch (Throwable t) {
+      settler.former.set(FormerSignal.RUNNING);
+      Events.LOG.warn("batcher '{}': the time source failed while completing a batch (at {}); "
+          + "producers read it themselves", settler.name, at, t);
+      return false;
+    }
+  }
+
+  private static <T> void end(Entry<T> e, Throwable @Nullable [] errors, int i) {
+    if (errors == null || errors[i] == null) {
+      e.succeed();
+    } else {
+      e.fail(errors[i]);
+    }
+  }
+
+  /**
+   * Counts the endings other than successes, hands give-ups to the dead-letter handler (its
+   * outcome decides how the future fails) and fills in each failed future's exception.
+   *
+   * @return the number of submitted items that succeeded
+   */
+  private long tally(Entry<T>[] ended, byte[] kinds, Object[] details, Throwable[] errors) {
+    long ok = 0;
+    long lettered = 0;
+    long bad = 0;
+    long[] droppedBy = null;
+    DroppedItemException[] shared = new DroppedItemException[DropReason.values().length];
+    List<Object> gaveUpIds = null;
+    Throwable firstCause = null;
+    for (int i = 0; i < n; i++) {
+      Entry<T> e = ended[i];
+      byte kind = kinds[i];
+      if (kind == SUCCEEDED) {
+        ok += e.count();
+      } else if (kind == DROPPED) {
+        DropReason r = (DropReason) requireNonNull(details[i]);
+        if (droppedBy == null) {
+          droppedBy = new long[shared.length];
+        }
+        droppedBy[r.ordinal()] += e.count();
+        if (shared[r.ordinal()] == null) {
+          shared[r.ordinal()] = settler.dropException(r);
+        }
+        errors[i] = shared[r.ordinal()];
+      } else {
+        Throwable cause = (Throwable) requireNonNull(details[i]);
+        ItemWriteException error = settler.deadLetter(e, cause);
+        if (error.deadLettered()) {
+          lettered += e.count();
+        } else {
+          bad += e.count();
+        }
+        errors[i] = error;
+        if (firstCause == null) {
+          firstCause = cause;
+        }
+        if (settler.namesItems()) {
+          if (gaveUpIds == null) {
+            gaveUpIds = new ArrayList<>();
+          }
+          if (gaveUpIds.size() < 10) {
+            gaveUpIds.add(settler.idOf(e.item));
+          }
+        }
+      }
+    }
+    Counters counters = settler.counters;
+    if (lettered > 0) {
+      counters.deadLettered.add(lettered);
+    }
+    if (bad + lettered > 0) {
+      counters.failed.add(bad);
+      settler.logGaveUp(bad + lettered, gaveUpIds, requireNonNull(firstCause));
+    }
+    if (droppedBy != null) {
+      DropReason[] reasons = DropReason.values();
+      for (int i = 0; i < droppedBy.length; i++) {
+        if (droppedBy[i] > 0) {
+          counters.dropped(reasons[i], droppedBy[i]);
+        }
+      }
+    }
+    return ok;
+  }
+
+  private void notifyEndings(Entry<T>[] ended, byte[] kinds, Object[] details, int n) {
+    Events<T> events = settler.events;
+    for (int i = 0; i < n; i++) {
+      byte kind = kinds[i];
+      if (kind == SUCCEEDED) {
+        continue;
+      }
+      T item = ended[i].item;
+      Object detail = requireNonNull(details[i]);
+      if (kind == DROPPED) {
+        events.notify(() -> events.listener.onDropped(item, (DropReason) detail));
+      } else {
+        events.notify(() -> events.listener.onFailed(item, (Throwable) detail));
+      }
+    }
+  }
+}

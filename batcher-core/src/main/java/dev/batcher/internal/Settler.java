@@ -1,0 +1,142 @@
+package dev.batcher.internal;
+
+import dev.batcher.DeadLetter;
+import dev.batcher.DeadLetterHandler;
+import dev.batcher.DropReason;
+import dev.batcher.DroppedItemException;
+import dev.batcher.ItemWriteException;
+import dev.batcher.OverflowPolicy;
+import dev.batcher.TimeSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every {@link Settlement} of one batcher shares: where endings are counted, capacity given
+ * back, flushes advanced and termination detected, and how an item given up on is dead-lettered,
+ * named and logged. One per batcher; thread-safe (any thread commits settlements).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class Settler<T> {
+  final String name;
+  final TimeSource time;
+  final Counters counters;
+  final Intake<T> intake;
+  final RoomSignal room;
+  final FlushTracker flushes;
+  final Lifecycle lifecycle;
+  final Events<T> events;
+  final FormerSignal former;
+  /** Weight of accepted, unfinished entries (see {@link Admission}); null without a weigher. */
+  final @Nullable AtomicLong acceptedWeight;
+  private final @Nullable DeadLetterHandler<T> deadLetterHandler;
+  private final @Nullable Function<? super T, ?> idFunction;
+  private final int capacity;
+  private final long deliveryTimeoutNanos;
+  /** Wall-clock anchor for turning TimeSource readings into the instants of a dead letter. */
+  private final Instant startInstant = Instant.now();
+  private final long startNanos;
+
+  Settler(BatcherConfig<T> config, Counters counters, Intake<T> intake, RoomSignal room,
+      FlushTracker flushes, Lifecycle lifecycle, Events<T> events, FormerSignal former,
+      @Nullable AtomicLong acceptedWeight) {
+    this.name = config.name();
+    this.time = config.timeSource();
+    this.counters = counters;
+    this.intake = intake;
+    this.room = room;
+    this.flushes = flushes;
+    this.lifecycle = lifecycle;
+    this.events = events;
+    this.former = former;
+    this.acceptedWeight = acceptedWeight;
+    this.deadLetterHandler = config.deadLetterHandler();
+    this.idFunction = config.idFunction();
+    this.capacity = config.queueCapacity();
+    this.deliveryTimeoutNanos = config.deliveryTimeoutNanos();
+    this.startNanos = time.nanoTime();
+  }
+
+  Settlement<T> settlement() {
+    return new Settlement<>(this, 8);
+  }
+
+  Settlement<T> settlement(int expected) {
+    return new Settlement<>(this, expected);
+  }
+
+  /** Hands {@code e} to the dead-letter handler, if any, and returns how its future fails. */
+  ItemWriteException deadLetter(Entry<T> e, Throwable cause) {
+    DeadLetterHandler<T> handler = deadLetterHandler;
+    int attempts = e.attemptCount();
+    if (handler == null) {
+      return new ItemWriteException(name, cause, attempts, false);
+    }
+    Entry.Attempts a = e.attempts; // set when its first attempt failed, before this give-up
+    long first = a == null ? e.acceptedAt : a.first;
+    long last = a == null ? e.acceptedAt : a.last;
+    try {
+      handler.handle(new DeadLetter<>(e.item, idOf(e.item), cause, attempts,
+          instantOf(first), instantOf(last)));
+      return new ItemWriteException(name, cause, attempts, true);
+    } catch (Throwable handlerFailure) {
+      ItemWriteException error = new ItemWriteException(name, cause, attempts, false);
+      error.addSuppressed(handlerFailure);
+      events.warnings.warn("batcher '{}': the dead-letter handler threw for item {}: {}", name,
+          idOf(e.item), handlerFailure.toString());
+      return error;
+    }
+  }
+
+  boolean namesItems() {
+    return idFunction != null;
+  }
+
+  @Nullable Object idOf(T item) {
+    if (idFunction == null) {
+      return null;
+    }
+    try {
+      return idFunction.apply(item);
+    } catch (Throwable e) {
+      return "<idFunction threw " + e + ">";
+    }
+  }
+
+  private Instant instantOf(long nanos) {
+    return startInstant.plusNanos(nanos - startNanos);
+  }
+
+  void logGaveUp(long count, @Nullable List<Object> ids, Throwable firstCause) {
+    if (ids != null) {
+      events.warnings.warn("batcher '{}': {} item(s) failed for good, ids {}{}; first cause: {}",
+          name, count, ids, count > ids.size() ? " (first " + ids.size() + ")" : "",
+          firstCause.toString());
+    } else {
+      events.warnings.warn("batcher '{}': {} item(s) failed for good (set an idFunction to name "
+          + "them); first cause: {}", name, count, firstCause.toString());
+    }
+  }
+
+  DroppedItemException dropException(DropReason reason) {
+    switch (reason) {
+      case EVICTED:
+        return new DroppedItemException(name, reason,
+            "evicted by a newer item: the queue was full (queueCapacity " + capacity
+                + ", overflow " + OverflowPolicy.DROP_OLDEST + ")");
+      case DELIVERY_TIMEOUT:
+        return new DroppedItemException(name, reason,
+            "not finished within deliveryTimeout " + Duration.ofNanos(deliveryTimeoutNanos)
+                + "; if its batch was in flight it may still have been written");
+      case CLOSE_TIMEOUT:
+      default:
+        return new DroppedItemException(name, reason,
+            "not finished when close(Duration) ran out of time; if its batch was in flight it "
+                + "may still have been written");
+    }
+  }
+}
