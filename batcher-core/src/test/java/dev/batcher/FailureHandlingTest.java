@@ -205,7 +205,7 @@ class FailureHandlingTest {
     };
     Batcher<String> b = track(Batcher.builder(sink).timeSource(clock).retryPolicy(
         RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(100))
-            .multiplier(2).jitter(RetryPolicy.Jitter.NONE).build()).build());
+            .multiplier(2).backoffJitter(RetryPolicy.Jitter.NONE).build()).build());
     CompletableFuture<Void> f = b.submit("x");
     await().until(() -> callTimes.size() == 1 && clock.isParked("-flush-"));
     long parks = clock.parks("-flush-");
