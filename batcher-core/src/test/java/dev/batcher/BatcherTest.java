@@ -271,7 +271,7 @@ class BatcherTest {
     fromCallback.join().join();
 
     await().until(() -> b.metrics().latency().count() == 2); // recorded once per batch
-    LatencySummary latency = b.metrics().latency();
+    Distribution latency = b.metrics().latency();
     assertThat(latency.max()).as("enqueue-to-completion of both items, clock moved only once")
         .isLessThan(Duration.ofSeconds(1).toNanos());
   }
