@@ -45,7 +45,7 @@ class BatcherTest {
   void sizeTrigger_flushesExactlyAtMaxBatchSize() {
     RecordingSink<Integer> sink = new RecordingSink<>();
     Batcher<Integer> b = track(Batcher.builder(sink).name("size").maxBatchSize(10)
-        .maxDelay(LONG).jitter(0).timeSource(clock).build());
+        .maxDelay(LONG).maxDelayJitter(0).timeSource(clock).build());
 
     for (int i = 0; i < 9; i++) {
       b.submit(i);
@@ -79,7 +79,7 @@ class BatcherTest {
   void weightTrigger_flushesWhenTheNextItemWouldNotFit() {
     RecordingSink<Integer> sink = new RecordingSink<>();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(100).weigher(i -> i)
-        .maxBatchWeight(10).maxDelay(LONG).jitter(0).timeSource(clock).build());
+        .maxBatchWeight(10).maxDelay(LONG).maxDelayJitter(0).timeSource(clock).build());
 
     b.submit(3);
     b.submit(3);
@@ -140,7 +140,7 @@ class BatcherTest {
   void timeTrigger_flushesWhenTheOldestItemHasWaitedMaxDelay() {
     RecordingSink<String> sink = new RecordingSink<>();
     Batcher<String> b = track(Batcher.builder(sink).name("delay").maxBatchSize(100)
-        .maxDelay(Duration.ofMillis(100)).jitter(0).timeSource(clock).build());
+        .maxDelay(Duration.ofMillis(100)).maxDelayJitter(0).timeSource(clock).build());
 
     b.submit("a");
     awaitLingering(0);
@@ -161,19 +161,19 @@ class BatcherTest {
   }
 
   @Test
-  void jitter_lengthensEachLingerWithinItsBound() {
+  void maxDelayJitter_lengthensEachMaxDelayWithinItsBound() {
     for (int round = 0; round < 5; round++) {
       ManualTimeSource time = new ManualTimeSource();
       RecordingSink<String> sink = new RecordingSink<>();
       Batcher<String> b = track(Batcher.builder(sink).maxDelay(Duration.ofMillis(100))
-          .jitter(0.5).timeSource(time).build());
+          .maxDelayJitter(0.5).timeSource(time).build());
       b.submit("x");
       await().until(() -> time.isParked("-flush-"));
       long parks = time.parks("-flush-");
       time.advance(Duration.ofMillis(99));
       await().until(() -> time.parks("-flush-") > parks && time.isParked("-flush-"));
       assertThat(sink.batches).as("no batch before maxDelay").isEmpty();
-      time.advance(Duration.ofMillis(51)); // 150 ms = maxDelay x (1 + jitter)
+      time.advance(Duration.ofMillis(51)); // 150 ms = maxDelay x (1 + maxDelayJitter)
       await().until(() -> sink.batches.size() == 1);
     }
   }
@@ -448,7 +448,8 @@ class BatcherTest {
   void overflowDropOldest_refusesWhenAllCapacityIsInFlight() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(2).queueCapacity(2)
-        .maxDelay(LONG).jitter(0).timeSource(clock).overflow(OverflowPolicy.DROP_OLDEST).build());
+        .maxDelay(LONG).maxDelayJitter(0).timeSource(clock).overflow(OverflowPolicy.DROP_OLDEST)
+        .build());
     b.submit(1);
     b.submit(2); // fills the batch: both go out together, nothing is left waiting
     await().until(() -> b.metrics().inFlightBatches() == 1 && b.metrics().queueDepth() == 0);
