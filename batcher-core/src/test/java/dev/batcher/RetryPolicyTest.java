@@ -94,7 +94,7 @@ class RetryPolicyTest {
   }
 
   @Test
-  void fullJitter_staysBetweenZeroAndTheBackoff() {
+  void backoffJitterFull_staysBetweenZeroAndTheBackoff() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100)).build();
     long min = Long.MAX_VALUE;
     long max = 0;
@@ -109,7 +109,7 @@ class RetryPolicyTest {
   }
 
   @Test
-  void noJitter_keepsTheBackoff() {
+  void backoffJitterNone_keepsTheBackoff() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .backoffJitter(RetryPolicy.Jitter.NONE).build();
     for (int i = 0; i < 1_000; i++) {
@@ -118,7 +118,7 @@ class RetryPolicyTest {
   }
 
   @Test
-  void fullJitter_canBeSetExplicitly() {
+  void backoffJitterFull_canBeSetExplicitly() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .backoffJitter(RetryPolicy.Jitter.FULL).build();
     for (int i = 0; i < 1_000; i++) {
@@ -127,21 +127,21 @@ class RetryPolicyTest {
   }
 
   @Test
-  void proportionalJitter_withoutFraction_shortensByAtMostTheDefaultHalf() {
+  void backoffJitterProportional_withoutFraction_shortensByAtMostTheDefaultHalf() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .backoffJitter(RetryPolicy.Jitter.PROPORTIONAL).build();
     assertDrawsSpread(p, 1, 50_000_000L, 100_000_000L);
   }
 
   @Test
-  void proportionalJitter_shortensByAtMostTheFraction() {
+  void backoffJitterProportional_shortensByAtMostTheFraction() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .backoffJitter(RetryPolicy.Jitter.PROPORTIONAL).backoffJitterFraction(0.2).build();
     assertDrawsSpread(p, 1, 80_000_000L, 100_000_000L);
   }
 
   @Test
-  void proportionalJitter_appliesAfterTheCap() {
+  void backoffJitterProportional_appliesAfterTheCap() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .maxBackoff(Duration.ofMillis(350)).backoffJitter(RetryPolicy.Jitter.PROPORTIONAL)
         .backoffJitterFraction(0.2).build();
@@ -150,7 +150,7 @@ class RetryPolicyTest {
   }
 
   @Test
-  void proportionalJitter_ofOne_spreadsFromZeroToTheBackoff() {
+  void backoffJitterProportional_ofOne_spreadsFromZeroToTheBackoff() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100))
         .backoffJitter(RetryPolicy.Jitter.PROPORTIONAL).backoffJitterFraction(1).build();
     assertDrawsSpread(p, 1, 0L, 100_000_000L);
