@@ -68,7 +68,7 @@ class BatcherTest {
       fs.add(b.submit(i));
     }
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.sizes()).allMatch(s -> s <= 7);
     assertThat(sink.allItems()).containsExactlyElementsOf(IntStream.range(0, 50).boxed().toList());
   }
@@ -200,7 +200,7 @@ class BatcherTest {
       fs.add(b.submit(i));
     }
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.sizes()).containsExactly(1, 500);
   }
 
@@ -324,7 +324,7 @@ class BatcherTest {
     gate.openForever();
 
     meanwhile.join().join();
-    CompletableFuture.allOf(batch.subList(1, 80).toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(batch.subList(1, 80).toArray(new CompletableFuture<?>[0])).join();
     await().until(() -> b.metrics().latency().count() == 82);
     assertThat(b.metrics().latency().max())
         .as("enqueue-to-completion, the clock moved once, before the late item was submitted")
@@ -351,7 +351,7 @@ class BatcherTest {
     assertThat(m.refused()).containsEntry(RefusalReason.QUEUE_FULL, 2L);
     assertThat(m.pending()).isEqualTo(4);
     sink.openForever();
-    CompletableFuture.allOf(accepted.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(accepted.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.allItems()).containsExactly(0, 1, 2, 3);
   }
 
@@ -482,7 +482,7 @@ class BatcherTest {
     await().until(() -> now.get() == 3);
     assertThat(b.metrics().inFlightBatches()).isEqualTo(3);
     gate.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(peak.get()).isEqualTo(3);
     assertThat(gate.allItems()).containsExactlyInAnyOrderElementsOf(
         IntStream.range(0, 40).boxed().toList());
@@ -531,7 +531,7 @@ class BatcherTest {
     }
     assertThat(b.metrics().queueDepth()).isEqualTo(2); // distinct keys
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     first.join();
     assertThat(sink.batches).hasSize(2);
     assertThat(sink.batches.get(1)).containsExactly(new Like("other", 10_000),
