@@ -92,9 +92,10 @@ public interface Batcher<T> extends AutoCloseable {
   boolean offer(T item);
 
   /**
-   * Sends everything waiting without lingering, and returns a future that completes once every
-   * item accepted before this call has finished (written, dropped or failed). It never completes
-   * exceptionally because of item failures; those are reported through each item's own future.
+   * Sends everything waiting at once, without waiting out {@code maxDelay}, and returns a future
+   * that completes once every item accepted before this call has finished (written, dropped or
+   * failed). It never completes exceptionally because of item failures; those are reported
+   * through each item's own future.
    */
   CompletableFuture<Void> flush();
 

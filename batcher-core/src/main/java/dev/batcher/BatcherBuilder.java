@@ -32,8 +32,8 @@ public final class BatcherBuilder<T> {
   public static final int DEFAULT_QUEUE_CAPACITY = 8_192;
   /** Default {@link #maxDelay(Duration)} in milliseconds: {@value} (natural batching). */
   public static final long DEFAULT_MAX_DELAY_MILLIS = 0;
-  /** Default {@link #jitter(double)}: {@value}. */
-  public static final double DEFAULT_JITTER = 0.1;
+  /** Default {@link #maxDelayJitter(double)}: {@value}. */
+  public static final double DEFAULT_MAX_DELAY_JITTER = 0.1;
   /** Default {@link #maxInFlightBatches(int)}: {@value}. */
   public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 1;
   /** Default {@link #deliveryTimeout(Duration)} in seconds: {@value}. */
@@ -57,7 +57,7 @@ public final class BatcherBuilder<T> {
   private long queueCapacityWeight = UNSET_LONG;
   private @Nullable ToLongFunction<? super T> weigher;
   private long maxDelayNanos = UNSET_LONG;
-  private double jitter = Double.NaN;
+  private double maxDelayJitter = Double.NaN;
   private int queueCapacity = UNSET_INT;
   private @Nullable OverflowPolicy overflow;
   private long blockTimeoutNanos = UNSET_LONG;
@@ -87,8 +87,9 @@ public final class BatcherBuilder<T> {
   }
 
   /**
-   * Sets the most items one batch may hold; a batch is sent as soon as it has this many. Default
-   * {@value #DEFAULT_MAX_BATCH_SIZE}.
+   * Sets the most items one batch may hold; a batch is sent as soon as it has this many. Must not
+   * exceed {@link #queueCapacity(int) queueCapacity} (checked at {@link #build()}, since a batch
+   * is formed from accepted items). Default {@value #DEFAULT_MAX_BATCH_SIZE}.
    *
    * @throws IllegalArgumentException if not positive
    */
@@ -143,8 +144,8 @@ public final class BatcherBuilder<T> {
   }
 
   /**
-   * Sets the linger: how long the oldest waiting item may wait for its batch to fill before the
-   * batch is sent anyway (while the sink has a free slot). Zero is natural batching: whatever is
+   * Sets how long the oldest waiting item may wait for its batch to fill before the batch is sent
+   * anyway (while the sink has a free slot). Zero is natural batching: whatever is
    * waiting goes out as soon as a sink slot is free, so a lone item leaves at once and a burst
    * forms large batches by itself. One exception keeps batches from shrinking to slivers under
    * sustained load: a worker that has not found the queue empty for 200 µs lets each batch that
@@ -163,31 +164,28 @@ public final class BatcherBuilder<T> {
     return this;
   }
 
-  /** Same as {@link #maxDelay(Duration)}. */
-  public BatcherBuilder<T> maxDelay(long maxDelay, TimeUnit unit) {
-    requireNonNull(unit, "unit");
-    requireArgument(maxDelay >= 0, "maxDelay must not be negative: %s %s", maxDelay, unit);
-    return maxDelay(Duration.ofNanos(unit.toNanos(maxDelay)));
-  }
-
   /**
-   * Sets the jitter: each linger is lengthened by a random fraction of {@code maxDelay} between 0
-   * and this, so that many instances started together do not flush in lockstep. Between 0 and 1;
-   * default {@value #DEFAULT_JITTER}. Has no effect when {@code maxDelay} is zero.
+   * Sets the maxDelay jitter: each batch's {@link #maxDelay(Duration) maxDelay} is lengthened by a
+   * random fraction of {@code maxDelay} between 0 and this, drawn once per batch, so that many
+   * instances started together do not flush in lockstep. Between 0 and 1; default {@value
+   * #DEFAULT_MAX_DELAY_JITTER}. Has no effect when {@code maxDelay} is zero. (Not to be confused
+   * with {@link RetryPolicy.Builder#backoffJitter}, which shortens retry backoffs.)
    *
    * @throws IllegalArgumentException if outside [0, 1]
    */
-  public BatcherBuilder<T> jitter(double jitter) {
-    requireState(Double.isNaN(this.jitter), "jitter was already set to %s", this.jitter);
-    requireArgument(jitter >= 0 && jitter <= 1, "jitter must be between 0 and 1: %s", jitter);
-    this.jitter = jitter;
+  public BatcherBuilder<T> maxDelayJitter(double maxDelayJitter) {
+    requireState(Double.isNaN(this.maxDelayJitter), "maxDelayJitter was already set to %s",
+        this.maxDelayJitter);
+    requireArgument(maxDelayJitter >= 0 && maxDelayJitter <= 1,
+        "maxDelayJitter must be between 0 and 1: %s", maxDelayJitter);
+    this.maxDelayJitter = maxDelayJitter;
     return this;
   }
 
   /**
    * Sets the most accepted-but-unfinished items (waiting, in a batch in flight): a hard bound on
    * memory. Past it the {@link #overflow(OverflowPolicy) overflow policy} applies. Must be at least
-   * {@code maxBatchSize}. Default {@value #DEFAULT_QUEUE_CAPACITY}.
+   * {@code maxBatchSize} (checked at {@link #build()}). Default {@value #DEFAULT_QUEUE_CAPACITY}.
    *
    * @throws IllegalArgumentException if not positive
    */
@@ -244,7 +242,7 @@ public final class BatcherBuilder<T> {
    * Sets the bound on an accepted item's life: its future completes within this time of its
    * acceptance, one way or another; an item not finished by then is dropped with {@link
    * DropReason#DELIVERY_TIMEOUT}, and a sink call older than this is abandoned. Must exceed the
-   * longest linger, {@code maxDelay × (1 + jitter)}. Default {@value
+   * longest wait for a batch to fill, {@code maxDelay × (1 + maxDelayJitter)}. Default {@value
    * #DEFAULT_DELIVERY_TIMEOUT_SECONDS} s.
    *
    * @throws IllegalArgumentException if not positive
@@ -264,7 +262,7 @@ public final class BatcherBuilder<T> {
    * into the waiting one at once with {@code merge.apply(waiting, incoming)}, so a batch holds at
    * most one item per key, and {@code queueCapacity} and {@code maxBatchSize} count distinct keys.
    * Each submitted item's future completes with the merged item's outcome. A hundred thousand
-   * {@code +1} likes of one post arriving within one linger become one {@code +100000} write.
+   * {@code +1} likes of one post arriving within one maxDelay become one {@code +100000} write.
    *
    * <p>Both functions run on the producer's thread, under a lock on the key's hash bin: they must
    * be fast and side-effect free. Keys must have consistent {@code equals}/{@code hashCode}. Not
@@ -324,7 +322,8 @@ public final class BatcherBuilder<T> {
 
   /**
    * Sets when failed items are tried again. Default {@link RetryPolicy#defaults()}: {@value
-   * RetryPolicy#DEFAULT_MAX_ATTEMPTS} attempts with exponential backoff and full jitter. See
+   * RetryPolicy#DEFAULT_MAX_ATTEMPTS} attempts with exponential backoff and full backoff jitter.
+   * See
    * {@code docs/failures.md} for the whole failure model.
    */
   public BatcherBuilder<T> retryPolicy(RetryPolicy retryPolicy) {
@@ -381,7 +380,7 @@ public final class BatcherBuilder<T> {
     int capacity = queueCapacity == UNSET_INT ? DEFAULT_QUEUE_CAPACITY : queueCapacity;
     long delay = maxDelayNanos == UNSET_LONG
         ? TimeUnit.MILLISECONDS.toNanos(DEFAULT_MAX_DELAY_MILLIS) : maxDelayNanos;
-    double jit = Double.isNaN(jitter) ? DEFAULT_JITTER : jitter;
+    double jit = Double.isNaN(maxDelayJitter) ? DEFAULT_MAX_DELAY_JITTER : maxDelayJitter;
     OverflowPolicy policy = overflow == null ? DEFAULT_OVERFLOW : overflow;
     long delivery = deliveryTimeoutNanos == UNSET_LONG
         ? TimeUnit.SECONDS.toNanos(DEFAULT_DELIVERY_TIMEOUT_SECONDS) : deliveryTimeoutNanos;
@@ -406,9 +405,9 @@ public final class BatcherBuilder<T> {
         queueCapacityWeight);
     requireState(coalesceKey == null || weigher == null,
         "coalesce cannot be combined with a weigher (%s)", weigher);
-    long longestLinger = delay + (long) (delay * jit);
-    requireState(delivery > longestLinger,
-        "deliveryTimeout (%s) must exceed the longest linger, maxDelay (%s) x (1 + jitter %s)",
+    long longestDelay = delay + (long) (delay * jit);
+    requireState(delivery > longestDelay,
+        "deliveryTimeout (%s) must exceed maxDelay (%s) x (1 + maxDelayJitter %s)",
         Duration.ofNanos(delivery), Duration.ofNanos(delay), jit);
 
     String n = name == null ? "unnamed-" + UNNAMED.incrementAndGet() : name;

@@ -45,8 +45,8 @@ public record BatcherMetrics(
     long pending,
     long queueDepth,
     int inFlightBatches,
-    LatencySummary batchSize,
-    LatencySummary latency) {
+    Distribution batchSize,
+    Distribution latency) {
 
   /** Copies the maps so that the snapshot is immutable. */
   public BatcherMetrics {

@@ -11,7 +11,7 @@ public enum FlushCause {
   WEIGHT,
   /**
    * Its oldest item had waited {@link BatcherBuilder#maxDelay(java.time.Duration) maxDelay} (plus
-   * jitter); with a zero delay, a sink slot was free and items were waiting.
+   * {@linkplain BatcherBuilder#maxDelayJitter(double) maxDelayJitter}); with a zero delay, a sink slot was free and items were waiting.
    */
   DELAY,
   /** {@link Batcher#flush()} asked for everything waiting to go out now. */

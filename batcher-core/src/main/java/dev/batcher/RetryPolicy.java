@@ -29,9 +29,11 @@ import org.jspecify.annotations.Nullable;
  * 22, 23, 42) do not. Anything else retries, within {@code maxAttempts}.
  *
  * <p>Backoff before attempt {@code n+1} is {@code min(maxBackoff, initialBackoff ×
- * multiplier^(n-1))}, then jittered: {@link Jitter#FULL} draws uniformly from zero to that value
- * (the AWS "full jitter"), {@link Jitter#PROPORTIONAL} shortens it by up to {@code jitterFraction},
- * {@link Jitter#NONE} keeps it. Instances are immutable and thread-safe.
+ * multiplier^(n-1))}, then shortened at random by the {@linkplain Builder#backoffJitter backoff
+ * jitter}: {@link Jitter#FULL} draws uniformly from zero to that value (the AWS "full jitter"),
+ * {@link Jitter#PROPORTIONAL} shortens it by up to {@link Builder#backoffJitterFraction
+ * backoffJitterFraction} of it, {@link Jitter#NONE} keeps it. Instances are immutable and
+ * thread-safe.
  */
 public final class RetryPolicy {
 
@@ -43,14 +45,22 @@ public final class RetryPolicy {
   public static final long DEFAULT_MAX_BACKOFF_MILLIS = 10_000;
   /** Default {@link Builder#multiplier}: {@value}. */
   public static final double DEFAULT_MULTIPLIER = 2.0;
+  /** Default {@link Builder#backoffJitter}: {@link Jitter#FULL}. */
+  public static final Jitter DEFAULT_BACKOFF_JITTER = Jitter.FULL;
+  /** Default {@link Builder#backoffJitterFraction}, for {@link Jitter#PROPORTIONAL}: {@value}. */
+  public static final double DEFAULT_BACKOFF_JITTER_FRACTION = 0.5;
 
-  /** How the backoff is randomised. */
+  /** How a backoff is shortened at random ({@link Builder#backoffJitter}); never lengthened. */
   public enum Jitter {
     /** No randomness: every instance retries on the same schedule. */
     NONE,
     /** Uniform between zero and the backoff: spreads retries the most. The default. */
     FULL,
-    /** The backoff shortened by a uniform fraction of at most {@code jitterFraction}. */
+    /**
+     * The backoff shortened by a uniform fraction of itself of at most {@link
+     * Builder#backoffJitterFraction} (default {@value
+     * RetryPolicy#DEFAULT_BACKOFF_JITTER_FRACTION}).
+     */
     PROPORTIONAL
   }
 
@@ -61,18 +71,20 @@ public final class RetryPolicy {
   private final long initialBackoffNanos;
   private final long maxBackoffNanos;
   private final double multiplier;
-  private final Jitter jitter;
-  private final double jitterFraction;
+  private final Jitter backoffJitter;
+  private final double backoffJitterFraction;
   private final Predicate<Throwable> retryable;
 
-  private RetryPolicy(Builder b) {
-    this.maxAttempts = b.maxAttempts;
-    this.initialBackoffNanos = b.initialBackoff.toNanos();
-    this.maxBackoffNanos = b.maxBackoff.toNanos();
-    this.multiplier = b.multiplier;
-    this.jitter = b.jitter;
-    this.jitterFraction = b.jitterFraction;
-    this.retryable = b.retryable;
+  private RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+      double multiplier, Jitter backoffJitter, double backoffJitterFraction,
+      Predicate<Throwable> retryable) {
+    this.maxAttempts = maxAttempts;
+    this.initialBackoffNanos = initialBackoff.toNanos();
+    this.maxBackoffNanos = maxBackoff.toNanos();
+    this.multiplier = multiplier;
+    this.backoffJitter = backoffJitter;
+    this.backoffJitterFraction = backoffJitterFraction;
+    this.retryable = retryable;
   }
 
   /** Returns the default policy: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 100 ms doubling to 10 s. */
@@ -108,11 +120,12 @@ public final class RetryPolicy {
   public long backoffNanos(int attemptsSoFar) {
     double base = initialBackoffNanos * Math.pow(multiplier, Math.max(0, attemptsSoFar - 1));
     long capped = (long) Math.min(base, (double) maxBackoffNanos);
-    switch (jitter) {
+    switch (backoffJitter) {
       case FULL:
         return capped == 0 ? 0 : ThreadLocalRandom.current().nextLong(capped + 1);
       case PROPORTIONAL:
-        return capped - (long) (capped * jitterFraction * ThreadLocalRandom.current().nextDouble());
+        return capped
+            - (long) (capped * backoffJitterFraction * ThreadLocalRandom.current().nextDouble());
       case NONE:
       default:
         return capped;
@@ -196,19 +209,28 @@ public final class RetryPolicy {
   public String toString() {
     return "RetryPolicy{maxAttempts=" + maxAttempts + ", initialBackoff="
         + Duration.ofNanos(initialBackoffNanos) + ", maxBackoff=" + Duration.ofNanos(maxBackoffNanos)
-        + ", multiplier=" + multiplier + ", jitter=" + jitter
-        + (jitter == Jitter.PROPORTIONAL ? " " + jitterFraction : "") + "}";
+        + ", multiplier=" + multiplier + ", backoffJitter=" + backoffJitter
+        + (backoffJitter == Jitter.PROPORTIONAL
+            ? ", backoffJitterFraction=" + backoffJitterFraction : "")
+        + "}";
   }
 
-  /** Builds a {@link RetryPolicy}; every option starts at its default. Not thread-safe. */
+  /**
+   * Builds a {@link RetryPolicy}; an option not set keeps its default. Each option may be set once:
+   * setting it again, or setting options that contradict each other, is an {@link
+   * IllegalStateException} (at the setter, or at {@link #build()} for combinations). A value out of
+   * range is an {@link IllegalArgumentException} naming the option and the value. Not thread-safe.
+   */
   public static final class Builder {
-    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-    private Duration initialBackoff = Duration.ofMillis(DEFAULT_INITIAL_BACKOFF_MILLIS);
-    private Duration maxBackoff = Duration.ofMillis(DEFAULT_MAX_BACKOFF_MILLIS);
-    private double multiplier = DEFAULT_MULTIPLIER;
-    private Jitter jitter = Jitter.FULL;
-    private double jitterFraction = 0.5;
-    private Predicate<Throwable> retryable = RetryPolicy::classify;
+    private static final int UNSET_INT = -1;
+
+    private int maxAttempts = UNSET_INT;
+    private @Nullable Duration initialBackoff;
+    private @Nullable Duration maxBackoff;
+    private double multiplier = Double.NaN;
+    private @Nullable Jitter backoffJitter;
+    private double backoffJitterFraction = Double.NaN;
+    private @Nullable Predicate<Throwable> retryable;
 
     private Builder() {}
 
@@ -219,40 +241,38 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if less than 1
      */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException(
-            "maxAttempts must be at least 1: " + maxAttempts);
-      }
+      requireState(this.maxAttempts == UNSET_INT, "maxAttempts was already set to %s",
+          this.maxAttempts);
+      requireArgument(maxAttempts >= 1, "maxAttempts must be at least 1: %s", maxAttempts);
       this.maxAttempts = maxAttempts;
       return this;
     }
 
     /**
-     * Sets the backoff before the second attempt. Default {@value
-     * #DEFAULT_INITIAL_BACKOFF_MILLIS} ms.
+     * Sets the backoff before the second attempt. Must not exceed {@link #maxBackoff}. Default
+     * {@value #DEFAULT_INITIAL_BACKOFF_MILLIS} ms.
      *
      * @throws IllegalArgumentException if negative
      */
     public Builder initialBackoff(Duration initialBackoff) {
       requireNonNull(initialBackoff, "initialBackoff");
-      if (initialBackoff.isNegative()) {
-        throw new IllegalArgumentException(
-            "initialBackoff must not be negative: " + initialBackoff);
-      }
+      requireState(this.initialBackoff == null, "initialBackoff was already set to %s",
+          this.initialBackoff);
+      requireArgument(!initialBackoff.isNegative(), "initialBackoff must not be negative: %s",
+          initialBackoff);
       this.initialBackoff = initialBackoff;
       return this;
     }
 
     /**
-     * Sets the cap on any backoff. Default {@value #DEFAULT_MAX_BACKOFF_MILLIS} ms.
+     * Sets the cap on any backoff, before jitter. Default {@value #DEFAULT_MAX_BACKOFF_MILLIS} ms.
      *
      * @throws IllegalArgumentException if negative
      */
     public Builder maxBackoff(Duration maxBackoff) {
       requireNonNull(maxBackoff, "maxBackoff");
-      if (maxBackoff.isNegative()) {
-        throw new IllegalArgumentException("maxBackoff must not be negative: " + maxBackoff);
-      }
+      requireState(this.maxBackoff == null, "maxBackoff was already set to %s", this.maxBackoff);
+      requireArgument(!maxBackoff.isNegative(), "maxBackoff must not be negative: %s", maxBackoff);
       this.maxBackoff = maxBackoff;
       return this;
     }
@@ -263,36 +283,41 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if below 1 or not finite
      */
     public Builder multiplier(double multiplier) {
-      if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
-        throw new IllegalArgumentException("multiplier must be at least 1: " + multiplier);
-      }
+      requireState(Double.isNaN(this.multiplier), "multiplier was already set to %s",
+          this.multiplier);
+      requireArgument(multiplier >= 1 && !Double.isInfinite(multiplier),
+          "multiplier must be at least 1: %s", multiplier);
       this.multiplier = multiplier;
       return this;
     }
 
-    /** Sets {@link Jitter#FULL} (the default) or {@link Jitter#NONE}. */
-    public Builder jitter(Jitter jitter) {
-      requireNonNull(jitter, "jitter");
-      if (jitter == Jitter.PROPORTIONAL) {
-        throw new IllegalArgumentException(
-            "PROPORTIONAL jitter needs a fraction: use proportionalJitter(fraction)");
-      }
-      this.jitter = jitter;
+    /**
+     * Sets how each backoff is shortened at random, so that items that failed together do not all
+     * retry at the same instant: {@link Jitter#FULL} (the default), {@link Jitter#PROPORTIONAL}
+     * (by at most {@link #backoffJitterFraction}, default {@value
+     * #DEFAULT_BACKOFF_JITTER_FRACTION}) or {@link Jitter#NONE}. A backoff is never lengthened.
+     */
+    public Builder backoffJitter(Jitter backoffJitter) {
+      requireNonNull(backoffJitter, "backoffJitter");
+      requireState(this.backoffJitter == null, "backoffJitter was already set to %s",
+          this.backoffJitter);
+      this.backoffJitter = backoffJitter;
       return this;
     }
 
     /**
-     * Sets {@link Jitter#PROPORTIONAL}: each backoff is shortened by a uniform fraction of at most
-     * {@code fraction}.
+     * Sets the most that {@link Jitter#PROPORTIONAL} shortens a backoff by, as a fraction of it:
+     * with 0.2, a 100 ms backoff becomes a uniform draw from more than 80 ms up to 100 ms. Only
+     * with {@code backoffJitter(PROPORTIONAL)}. Default {@value #DEFAULT_BACKOFF_JITTER_FRACTION}.
      *
      * @throws IllegalArgumentException if outside (0, 1]
      */
-    public Builder proportionalJitter(double fraction) {
-      if (!(fraction > 0 && fraction <= 1)) {
-        throw new IllegalArgumentException("jitter fraction must be in (0, 1]: " + fraction);
-      }
-      this.jitter = Jitter.PROPORTIONAL;
-      this.jitterFraction = fraction;
+    public Builder backoffJitterFraction(double backoffJitterFraction) {
+      requireState(Double.isNaN(this.backoffJitterFraction),
+          "backoffJitterFraction was already set to %s", this.backoffJitterFraction);
+      requireArgument(backoffJitterFraction > 0 && backoffJitterFraction <= 1,
+          "backoffJitterFraction must be in (0, 1]: %s", backoffJitterFraction);
+      this.backoffJitterFraction = backoffJitterFraction;
       return this;
     }
 
@@ -301,21 +326,50 @@ public final class RetryPolicy {
      * Default {@link RetryPolicy#defaultClassifier()}.
      */
     public Builder retryOn(Predicate<Throwable> retryable) {
-      this.retryable = requireNonNull(retryable, "retryable");
+      requireNonNull(retryable, "retryable");
+      requireState(this.retryable == null, "retryOn was already set to %s", this.retryable);
+      this.retryable = retryable;
       return this;
     }
 
     /**
-     * Returns the policy.
+     * Checks the combination of options and returns the policy.
      *
-     * @throws IllegalStateException if initialBackoff exceeds maxBackoff
+     * @throws IllegalStateException if initialBackoff exceeds maxBackoff, or if a
+     *     backoffJitterFraction is set without {@code backoffJitter(PROPORTIONAL)}
      */
     public RetryPolicy build() {
-      if (initialBackoff.compareTo(maxBackoff) > 0) {
-        throw new IllegalStateException("initialBackoff (" + initialBackoff
-            + ") must not exceed maxBackoff (" + maxBackoff + ")");
+      Duration initial = initialBackoff == null
+          ? Duration.ofMillis(DEFAULT_INITIAL_BACKOFF_MILLIS) : initialBackoff;
+      Duration max = maxBackoff == null
+          ? Duration.ofMillis(DEFAULT_MAX_BACKOFF_MILLIS) : maxBackoff;
+      Jitter jitter = backoffJitter == null ? DEFAULT_BACKOFF_JITTER : backoffJitter;
+      requireState(initial.compareTo(max) <= 0,
+          "initialBackoff (%s) must not exceed maxBackoff (%s)", initial, max);
+      requireState(Double.isNaN(backoffJitterFraction) || jitter == Jitter.PROPORTIONAL,
+          "backoffJitterFraction (%s) applies only to backoffJitter PROPORTIONAL, but"
+              + " backoffJitter is %s", backoffJitterFraction, jitter);
+      return new RetryPolicy(
+          maxAttempts == UNSET_INT ? DEFAULT_MAX_ATTEMPTS : maxAttempts,
+          initial,
+          max,
+          Double.isNaN(multiplier) ? DEFAULT_MULTIPLIER : multiplier,
+          jitter,
+          Double.isNaN(backoffJitterFraction)
+              ? DEFAULT_BACKOFF_JITTER_FRACTION : backoffJitterFraction,
+          retryable == null ? RetryPolicy::classify : retryable);
+    }
+
+    private static void requireArgument(boolean ok, String template, Object... args) {
+      if (!ok) {
+        throw new IllegalArgumentException(String.format(template, args));
       }
-      return new RetryPolicy(this);
+    }
+
+    private static void requireState(boolean ok, String template, @Nullable Object... args) {
+      if (!ok) {
+        throw new IllegalStateException(String.format(template, args));
+      }
     }
   }
 }

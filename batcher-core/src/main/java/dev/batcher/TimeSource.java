@@ -3,7 +3,7 @@ package dev.batcher;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The clock the batcher measures lingers, delivery timeouts and latencies with, and the way its
+ * The clock the batcher measures maxDelay, delivery timeouts and latencies with, and the way its
  * threads wait for time to pass. Tests inject a manual implementation so that time-triggered
  * behaviour is exercised deterministically; production code uses {@link #system()}.
  *

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batcher.internal.BatcherConfig;
+import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,7 @@ class BatcherBuilderTest {
     assertThat(c.maxBatchSize()).isEqualTo(BatcherBuilder.DEFAULT_MAX_BATCH_SIZE).isEqualTo(512);
     assertThat(c.queueCapacity()).isEqualTo(BatcherBuilder.DEFAULT_QUEUE_CAPACITY).isEqualTo(8192);
     assertThat(c.maxDelayNanos()).isZero();
-    assertThat(c.jitter()).isEqualTo(BatcherBuilder.DEFAULT_JITTER);
+    assertThat(c.jitter()).isEqualTo(BatcherBuilder.DEFAULT_MAX_DELAY_JITTER).isEqualTo(0.1);
     assertThat(c.maxInFlightBatches()).isEqualTo(1);
     assertThat(c.deliveryTimeoutNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(120));
     assertThat(c.blockTimeoutNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(10));
@@ -82,34 +84,45 @@ class BatcherBuilderTest {
     assertThatThrownBy(() -> builder().maxDelay(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxDelay must not be negative: PT-0.001S");
-    assertThatThrownBy(() -> builder().maxDelay(-3, TimeUnit.SECONDS))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxDelay must not be negative: -3 SECONDS");
   }
 
   @Test
   void maxDelay_setTwice_isRejected() {
-    assertThatThrownBy(() -> builder().maxDelay(Duration.ofMillis(5)).maxDelay(5, TimeUnit.SECONDS))
+    assertThatThrownBy(
+            () -> builder().maxDelay(Duration.ofMillis(5)).maxDelay(Duration.ofSeconds(5)))
         .isInstanceOf(IllegalStateException.class).hasMessage("maxDelay was already set to PT0.005S");
   }
 
   @Test
-  void maxDelay_longAndUnit_isConverted() {
-    assertThat(builder().maxDelay(7, TimeUnit.MILLISECONDS).config().maxDelayNanos())
-        .isEqualTo(7_000_000L);
+  void durationSetters_takeOnlyADuration() {
+    // Every duration option has one setter, taking a Duration: no (long, TimeUnit) overloads.
+    assertThat(Arrays.stream(BatcherBuilder.class.getMethods())
+            .filter(m -> Arrays.asList(m.getParameterTypes()).contains(TimeUnit.class))
+            .map(Method::getName))
+        .isEmpty();
+    assertThat(Arrays.stream(BatcherBuilder.class.getMethods())
+            .filter(m -> Arrays.asList(m.getParameterTypes()).contains(Duration.class))
+            .map(Method::getName).sorted())
+        .containsExactly("blockTimeout", "deliveryTimeout", "maxDelay");
   }
 
   @Test
-  void jitter_outOfRange_isRejected() {
-    assertThatThrownBy(() -> builder().jitter(1.5))
+  void maxDelayJitter_outOfRange_isRejected() {
+    assertThatThrownBy(() -> builder().maxDelayJitter(1.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("jitter must be between 0 and 1: 1.5");
-    assertThatThrownBy(() -> builder().jitter(-0.1))
+        .hasMessage("maxDelayJitter must be between 0 and 1: 1.5");
+    assertThatThrownBy(() -> builder().maxDelayJitter(-0.1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("jitter must be between 0 and 1: -0.1");
-    assertThatThrownBy(() -> builder().jitter(Double.NaN))
+        .hasMessage("maxDelayJitter must be between 0 and 1: -0.1");
+    assertThatThrownBy(() -> builder().maxDelayJitter(Double.NaN))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("jitter must be between 0 and 1: NaN");
+        .hasMessage("maxDelayJitter must be between 0 and 1: NaN");
+  }
+
+  @Test
+  void maxDelayJitter_bounds_areAccepted() {
+    assertThat(builder().maxDelayJitter(0).config().jitter()).isZero();
+    assertThat(builder().maxDelayJitter(1).config().jitter()).isEqualTo(1.0);
   }
 
   @Test
@@ -154,8 +167,9 @@ class BatcherBuilderTest {
         .isInstanceOf(IllegalStateException.class).hasMessage("overflow was already set to FAIL");
     assertThatThrownBy(() -> builder().queueCapacity(5).queueCapacity(6))
         .isInstanceOf(IllegalStateException.class).hasMessage("queueCapacity was already set to 5");
-    assertThatThrownBy(() -> builder().jitter(0.5).jitter(0.2))
-        .isInstanceOf(IllegalStateException.class).hasMessage("jitter was already set to 0.5");
+    assertThatThrownBy(() -> builder().maxDelayJitter(0.5).maxDelayJitter(0.2))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxDelayJitter was already set to 0.5");
     assertThatThrownBy(() -> builder().name("a").name("b"))
         .isInstanceOf(IllegalStateException.class).hasMessage("name was already set to a");
     assertThatThrownBy(() -> builder().maxInFlightBatches(2).maxInFlightBatches(3))
@@ -172,6 +186,14 @@ class BatcherBuilderTest {
     assertThatThrownBy(() -> builder().maxBatchSize(100).queueCapacity(50).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("maxBatchSize (100) must not exceed queueCapacity (50)");
+  }
+
+  @Test
+  void maxBatchSize_aboveDefaultQueueCapacity_isRejectedAtBuild() {
+    assertThatThrownBy(() -> builder().maxBatchSize(10_000).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxBatchSize (10000) must not exceed queueCapacity (8192)");
+    assertThat(builder().maxBatchSize(8192).config().maxBatchSize()).isEqualTo(8192);
   }
 
   @Test
@@ -215,12 +237,12 @@ class BatcherBuilderTest {
   }
 
   @Test
-  void deliveryTimeout_notAboveLongestLinger_isRejectedAtBuild() {
-    assertThatThrownBy(() -> builder().maxDelay(Duration.ofSeconds(10)).jitter(0.5)
+  void deliveryTimeout_notAboveLongestMaxDelay_isRejectedAtBuild() {
+    assertThatThrownBy(() -> builder().maxDelay(Duration.ofSeconds(10)).maxDelayJitter(0.5)
             .deliveryTimeout(Duration.ofSeconds(15)).build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("deliveryTimeout (PT15S) must exceed the longest linger, maxDelay (PT10S)"
-            + " x (1 + jitter 0.5)");
+        .hasMessage("deliveryTimeout (PT15S) must exceed maxDelay (PT10S) x (1 + maxDelayJitter"
+            + " 0.5)");
   }
 
   @Test
@@ -233,7 +255,7 @@ class BatcherBuilderTest {
   void options_areCarriedIntoTheConfig() {
     BatcherConfig<String> c = builder()
         .name("likes").maxBatchSize(7).queueCapacity(70).maxDelay(Duration.ofMillis(3))
-        .jitter(0.25).overflow(OverflowPolicy.DROP_OLDEST).maxInFlightBatches(4)
+        .maxDelayJitter(0.25).overflow(OverflowPolicy.DROP_OLDEST).maxInFlightBatches(4)
         .deliveryTimeout(Duration.ofSeconds(9)).config();
     assertThat(c.name()).isEqualTo("likes");
     assertThat(c.maxBatchSize()).isEqualTo(7);

@@ -45,7 +45,7 @@ class BatcherTest {
   void sizeTrigger_flushesExactlyAtMaxBatchSize() {
     RecordingSink<Integer> sink = new RecordingSink<>();
     Batcher<Integer> b = track(Batcher.builder(sink).name("size").maxBatchSize(10)
-        .maxDelay(LONG).jitter(0).timeSource(clock).build());
+        .maxDelay(LONG).maxDelayJitter(0).timeSource(clock).build());
 
     for (int i = 0; i < 9; i++) {
       b.submit(i);
@@ -68,7 +68,7 @@ class BatcherTest {
       fs.add(b.submit(i));
     }
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.sizes()).allMatch(s -> s <= 7);
     assertThat(sink.allItems()).containsExactlyElementsOf(IntStream.range(0, 50).boxed().toList());
   }
@@ -79,7 +79,7 @@ class BatcherTest {
   void weightTrigger_flushesWhenTheNextItemWouldNotFit() {
     RecordingSink<Integer> sink = new RecordingSink<>();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(100).weigher(i -> i)
-        .maxBatchWeight(10).maxDelay(LONG).jitter(0).timeSource(clock).build());
+        .maxBatchWeight(10).maxDelay(LONG).maxDelayJitter(0).timeSource(clock).build());
 
     b.submit(3);
     b.submit(3);
@@ -140,7 +140,7 @@ class BatcherTest {
   void timeTrigger_flushesWhenTheOldestItemHasWaitedMaxDelay() {
     RecordingSink<String> sink = new RecordingSink<>();
     Batcher<String> b = track(Batcher.builder(sink).name("delay").maxBatchSize(100)
-        .maxDelay(Duration.ofMillis(100)).jitter(0).timeSource(clock).build());
+        .maxDelay(Duration.ofMillis(100)).maxDelayJitter(0).timeSource(clock).build());
 
     b.submit("a");
     awaitLingering(0);
@@ -161,19 +161,19 @@ class BatcherTest {
   }
 
   @Test
-  void jitter_lengthensEachLingerWithinItsBound() {
+  void maxDelayJitter_lengthensEachMaxDelayWithinItsBound() {
     for (int round = 0; round < 5; round++) {
       ManualTimeSource time = new ManualTimeSource();
       RecordingSink<String> sink = new RecordingSink<>();
       Batcher<String> b = track(Batcher.builder(sink).maxDelay(Duration.ofMillis(100))
-          .jitter(0.5).timeSource(time).build());
+          .maxDelayJitter(0.5).timeSource(time).build());
       b.submit("x");
       await().until(() -> time.isParked("-flush-"));
       long parks = time.parks("-flush-");
       time.advance(Duration.ofMillis(99));
       await().until(() -> time.parks("-flush-") > parks && time.isParked("-flush-"));
       assertThat(sink.batches).as("no batch before maxDelay").isEmpty();
-      time.advance(Duration.ofMillis(51)); // 150 ms = maxDelay x (1 + jitter)
+      time.advance(Duration.ofMillis(51)); // 150 ms = maxDelay x (1 + maxDelayJitter)
       await().until(() -> sink.batches.size() == 1);
     }
   }
@@ -200,7 +200,7 @@ class BatcherTest {
       fs.add(b.submit(i));
     }
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.sizes()).containsExactly(1, 500);
   }
 
@@ -271,7 +271,7 @@ class BatcherTest {
     fromCallback.join().join();
 
     await().until(() -> b.metrics().latency().count() == 2); // recorded once per batch
-    LatencySummary latency = b.metrics().latency();
+    Distribution latency = b.metrics().latency();
     assertThat(latency.max()).as("enqueue-to-completion of both items, clock moved only once")
         .isLessThan(Duration.ofSeconds(1).toNanos());
   }
@@ -324,7 +324,7 @@ class BatcherTest {
     gate.openForever();
 
     meanwhile.join().join();
-    CompletableFuture.allOf(batch.subList(1, 80).toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(batch.subList(1, 80).toArray(new CompletableFuture<?>[0])).join();
     await().until(() -> b.metrics().latency().count() == 82);
     assertThat(b.metrics().latency().max())
         .as("enqueue-to-completion, the clock moved once, before the late item was submitted")
@@ -351,7 +351,7 @@ class BatcherTest {
     assertThat(m.refused()).containsEntry(RefusalReason.QUEUE_FULL, 2L);
     assertThat(m.pending()).isEqualTo(4);
     sink.openForever();
-    CompletableFuture.allOf(accepted.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(accepted.toArray(new CompletableFuture<?>[0])).join();
     assertThat(sink.allItems()).containsExactly(0, 1, 2, 3);
   }
 
@@ -448,7 +448,8 @@ class BatcherTest {
   void overflowDropOldest_refusesWhenAllCapacityIsInFlight() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(2).queueCapacity(2)
-        .maxDelay(LONG).jitter(0).timeSource(clock).overflow(OverflowPolicy.DROP_OLDEST).build());
+        .maxDelay(LONG).maxDelayJitter(0).timeSource(clock).overflow(OverflowPolicy.DROP_OLDEST)
+        .build());
     b.submit(1);
     b.submit(2); // fills the batch: both go out together, nothing is left waiting
     await().until(() -> b.metrics().inFlightBatches() == 1 && b.metrics().queueDepth() == 0);
@@ -481,7 +482,7 @@ class BatcherTest {
     await().until(() -> now.get() == 3);
     assertThat(b.metrics().inFlightBatches()).isEqualTo(3);
     gate.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     assertThat(peak.get()).isEqualTo(3);
     assertThat(gate.allItems()).containsExactlyInAnyOrderElementsOf(
         IntStream.range(0, 40).boxed().toList());
@@ -530,7 +531,7 @@ class BatcherTest {
     }
     assertThat(b.metrics().queueDepth()).isEqualTo(2); // distinct keys
     sink.openForever();
-    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0])).join();
     first.join();
     assertThat(sink.batches).hasSize(2);
     assertThat(sink.batches.get(1)).containsExactly(new Like("other", 10_000),

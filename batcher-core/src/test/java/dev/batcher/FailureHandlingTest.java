@@ -80,8 +80,8 @@ class FailureHandlingTest {
     PoisonSink sink = new PoisonSink(Set.of(613), true);
     InMemoryDeadLetters<Integer> dead = new InMemoryDeadLetters<>();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(1000).queueCapacity(1000)
-        .maxDelay(Duration.ofSeconds(60)).jitter(0).timeSource(clock).deadLetterHandler(dead)
-        .build());
+        .maxDelay(Duration.ofSeconds(60)).maxDelayJitter(0).timeSource(clock)
+        .deadLetterHandler(dead).build());
     List<CompletableFuture<Void>> fs = submitAll(b, 1000);
 
     int extraCalls = sink.calls.get() - 1;
@@ -105,8 +105,8 @@ class FailureHandlingTest {
     PoisonSink sink = new PoisonSink(poison, true);
     InMemoryDeadLetters<Integer> dead = new InMemoryDeadLetters<>();
     Batcher<Integer> b = track(Batcher.builder(sink).maxBatchSize(10_000).queueCapacity(10_000)
-        .maxDelay(Duration.ofSeconds(60)).jitter(0).timeSource(clock).deadLetterHandler(dead)
-        .build());
+        .maxDelay(Duration.ofSeconds(60)).maxDelayJitter(0).timeSource(clock)
+        .deadLetterHandler(dead).build());
     submitAll(b, 10_000);
 
     assertThat(sink.calls.get() - 1).isLessThanOrEqualTo(2 * 10 * 14); // 2 k ceil(log2 n)
@@ -205,7 +205,7 @@ class FailureHandlingTest {
     };
     Batcher<String> b = track(Batcher.builder(sink).timeSource(clock).retryPolicy(
         RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(100))
-            .multiplier(2).jitter(RetryPolicy.Jitter.NONE).build()).build());
+            .multiplier(2).backoffJitter(RetryPolicy.Jitter.NONE).build()).build());
     CompletableFuture<Void> f = b.submit("x");
     await().until(() -> callTimes.size() == 1 && clock.isParked("-flush-"));
     long parks = clock.parks("-flush-");

@@ -27,7 +27,8 @@ class FullBatchTest {
   void fullBatch_isNeverSentShort_looped() throws Exception {
     RecordingSink<Integer> sink = new RecordingSink<>();
     try (Batcher<Integer> b = Batcher.builder(sink).name("full").maxBatchSize(3)
-        .maxDelay(Duration.ofHours(1)).jitter(0).deliveryTimeout(Duration.ofHours(2)).build()) {
+        .maxDelay(Duration.ofHours(1)).maxDelayJitter(0).deliveryTimeout(Duration.ofHours(2))
+        .build()) {
       for (int round = 0; round < ROUNDS; round++) {
         int base = round * 3;
         List<CompletableFuture<Void>> fs = List.of(b.submit(base), b.submit(base + 1),

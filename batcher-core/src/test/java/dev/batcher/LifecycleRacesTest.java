@@ -147,7 +147,7 @@ class LifecycleRacesTest {
       }
       hang.await();
       return BatchResult.success();
-    }).maxDelay(Duration.ofMillis(400)).jitter(0).deliveryTimeout(Duration.ofMillis(1000))
+    }).maxDelay(Duration.ofMillis(400)).maxDelayJitter(0).deliveryTimeout(Duration.ofMillis(1000))
         .retryPolicy(fixedBackoff(2, Duration.ofMillis(100))).timeSource(clock).build();
     CompletableFuture<Void> f = b.submit(1);
     await().until(() -> clock.isParked("-flush-") && clock.isParked("-monitor"));
@@ -190,7 +190,7 @@ class LifecycleRacesTest {
   void monitor_doesNotPollWhileTheFormerLingers() throws Exception {
     StallingTimeSource time = new StallingTimeSource();
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
-        .maxDelay(Duration.ofMillis(500)).jitter(0).timeSource(time).build();
+        .maxDelay(Duration.ofMillis(500)).maxDelayJitter(0).timeSource(time).build();
     await().until(() -> time.parks("-monitor") > 0);
     long before = time.parks("-monitor");
     b.submit(1).get(5, TimeUnit.SECONDS);
@@ -206,7 +206,7 @@ class LifecycleRacesTest {
         hang.await();
       }
       return BatchResult.success();
-    }).maxBatchSize(1).maxInFlightBatches(2).maxDelay(Duration.ofMillis(300)).jitter(0)
+    }).maxBatchSize(1).maxInFlightBatches(2).maxDelay(Duration.ofMillis(300)).maxDelayJitter(0)
         .deliveryTimeout(Duration.ofMillis(400)).build();
     CountDownLatch closed = new CountDownLatch(1);
     b.submit(1);
@@ -248,7 +248,7 @@ class LifecycleRacesTest {
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
       hang.await();
       return BatchResult.builder(batch.size()).failedRetryably(0, new IOException("x")).build();
-    }).maxDelay(Duration.ofMillis(400)).jitter(0).deliveryTimeout(Duration.ofMillis(900))
+    }).maxDelay(Duration.ofMillis(400)).maxDelayJitter(0).deliveryTimeout(Duration.ofMillis(900))
         .timeSource(clock).listener(new BatcherListener<Integer>() {
           @Override
           public void onRetry(Integer item, Throwable cause, int attempts) {

@@ -19,6 +19,6 @@ final class TestSupport {
   /** A retry policy with a fixed backoff and no jitter, for tests on the manual clock. */
   static RetryPolicy fixedBackoff(int attempts, Duration backoff) {
     return RetryPolicy.builder().maxAttempts(attempts).initialBackoff(backoff).maxBackoff(backoff)
-        .jitter(RetryPolicy.Jitter.NONE).build();
+        .backoffJitter(RetryPolicy.Jitter.NONE).build();
   }
 }

@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The validated settings of one batcher, produced by {@link dev.batcher.BatcherBuilder}. Exactly
  * one of {@code sink} and {@code asyncSink} is set. Weights are {@link Long#MAX_VALUE} when
- * unbounded; durations are in nanoseconds.
+ * unbounded; durations are in nanoseconds. {@code maxDelayNanos} is the builder's {@code maxDelay}
+ * and {@code jitter} its {@code maxDelayJitter} (the fraction of {@code maxDelay} a batch may wait
+ * longer); the retry backoff's jitter is part of {@code retryPolicy}.
  *
  * <p>Internal: not API, may change in any release.
  */

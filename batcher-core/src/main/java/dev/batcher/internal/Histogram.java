@@ -1,6 +1,6 @@
 package dev.batcher.internal;
 
-import dev.batcher.LatencySummary;
+import dev.batcher.Distribution;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -98,7 +98,7 @@ final class Histogram {
     return ((mantissa + 1) << exponent) - 1;
   }
 
-  LatencySummary summary() {
+  Distribution summary() {
     long[] snapshot = new long[BUCKETS];
     long total = 0;
     for (int i = 0; i < BUCKETS; i++) {
@@ -108,7 +108,7 @@ final class Histogram {
     long n = count.sum();
     long maximum = max.get();
     double mean = n == 0 ? 0 : (double) sum.sum() / n;
-    return new LatencySummary(
+    return new Distribution(
         n,
         mean,
         maximum,

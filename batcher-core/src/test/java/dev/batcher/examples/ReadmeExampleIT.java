@@ -102,7 +102,7 @@ class ReadmeExampleIT {
     InMemoryDeadLetters<Like> dead = new InMemoryDeadLetters<>();
     List<CompletableFuture<Void>> futures = new ArrayList<>();
     try (Batcher<Like> likes = Batcher.builder(insertLikes()).name("likes")
-        .maxBatchSize(100).maxDelay(Duration.ofSeconds(10)).jitter(0)
+        .maxBatchSize(100).maxDelay(Duration.ofSeconds(10)).maxDelayJitter(0)
         .deadLetterHandler(dead).idFunction(l -> l.postId() + ":" + l.userId()).build()) {
       for (long user = 0; user < 100; user++) {
         futures.add(likes.submit(new Like(1, user == 57 ? 3 : user))); // user 3 likes twice

@@ -3,14 +3,14 @@ package dev.batcher.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.batcher.LatencySummary;
+import dev.batcher.Distribution;
 import org.junit.jupiter.api.Test;
 
 class HistogramTest {
 
   @Test
   void empty_isAllZero() {
-    LatencySummary s = new Histogram().summary();
+    Distribution s = new Histogram().summary();
     assertThat(s.count()).isZero();
     assertThat(s.p99()).isZero();
     assertThat(s.mean()).isZero();
@@ -22,7 +22,7 @@ class HistogramTest {
     for (long v = 1; v <= 100_000; v++) {
       h.record(v);
     }
-    LatencySummary s = h.summary();
+    Distribution s = h.summary();
     assertThat(s.count()).isEqualTo(100_000);
     assertThat(s.max()).isEqualTo(100_000);
     assertThat(s.mean()).isCloseTo(50_000.5, within(0.01));

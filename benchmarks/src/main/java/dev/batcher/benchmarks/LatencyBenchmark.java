@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * <b>Question:</b> how long does an item wait from {@code submit} to the completion of its future,
  * at the median and in the tail (p99, p99.9), when the load is light (about 1,000 items per second)
- * and when it is heavy; with natural batching ({@code lingerMs=0}) and with a 5 ms linger; ours
- * against the peers?
+ * and when it is heavy; with natural batching ({@code maxDelayMs=0}) and with a 5 ms maxDelay;
+ * ours against the peers?
  *
  * <p><b>Shape.</b> The JMH thread is a probe: once every millisecond (the pause is in a
  * per-invocation setup, outside the measured time) it submits one item and waits for its
@@ -65,7 +65,7 @@ public class LatencyBenchmark {
   public String load;
 
   @Param({"0", "5"})
-  public int lingerMs;
+  public int maxDelayMs;
 
   @Param({"512"})
   public int batchSize;
@@ -80,7 +80,7 @@ public class LatencyBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    contender = Library.of(library).create(batchSize, Duration.ofMillis(lingerMs), 2 * 65_536);
+    contender = Library.of(library).create(batchSize, Duration.ofMillis(maxDelayMs), 2 * 65_536);
     if ("high".equals(load)) {
       background = new Background(contender, highRate);
       background.start();

@@ -35,7 +35,7 @@ final class Chart {
     return new Chart(file, title, true);
   }
 
-  /** p50, p99 and p99.9 bars per library and linger, on a log scale. */
+  /** p50, p99 and p99.9 bars per library and maxDelay, on a log scale. */
   static Chart latency(String file, String title) {
     return new Chart(file, title, false);
   }
@@ -82,7 +82,7 @@ final class Chart {
       BitmapEncoder.saveBitmap(c, path, BitmapEncoder.BitmapFormat.PNG);
     } else {
       CategoryChart c = new CategoryChartBuilder().width(1100).height(520).title(title)
-          .xAxisTitle("library, linger").yAxisTitle("microseconds (log scale)").build();
+          .xAxisTitle("library, maxDelay").yAxisTitle("microseconds (log scale)").build();
       c.getStyler().setYAxisLogarithmic(true);
       c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
       c.getStyler().setXAxisLabelRotation(30);

@@ -36,6 +36,13 @@ record JmhRecord(
     int measurementIterations,
     String measurementTime) {
 
+  /**
+   * Parameters renamed since results were published, old name to new: {@code LatencyBenchmark}'s
+   * {@code lingerMs} is now {@code maxDelayMs}, the builder option's name. JSON written before the
+   * rename is read under the new name, so the report reads old and new runs alike.
+   */
+  static final Map<String, String> RENAMED_PARAMS = Map.of("lingerMs", "maxDelayMs");
+
   /** The simple benchmark name: {@code CoreThroughputBenchmark.submitToCompletion}. */
   String shortName() {
     String[] parts = benchmark.split("\\.");
@@ -66,7 +73,8 @@ record JmhRecord(
     Map<String, String> params = new LinkedHashMap<>();
     if (o.has("params")) {
       for (Map.Entry<String, JsonElement> p : o.getAsJsonObject("params").entrySet()) {
-        params.put(p.getKey(), p.getValue().getAsString());
+        params.put(RENAMED_PARAMS.getOrDefault(p.getKey(), p.getKey()),
+            p.getValue().getAsString());
       }
     }
     JsonObject primary = o.getAsJsonObject("primaryMetric");

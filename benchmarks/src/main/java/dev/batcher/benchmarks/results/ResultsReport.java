@@ -180,7 +180,8 @@ public final class ResultsReport {
         .append(" rows give, in microseconds, the time from `submit` to the completion of the")
         .append(" item's future, as a mean and as percentiles (`:p0.50`, `:p0.99`, `:p0.999`) at")
         .append(" `load=low` (about 1,000 items/s) and `load=high`, with natural batching")
-        .append(" (`lingerMs=0`) and with a 5 ms linger. After each high-load trial a line says")
+        .append(" (`maxDelayMs=0`) and with a 5 ms maxDelay. After each high-load trial a line")
+        .append(" says")
         .append(" what load the background producer actually offered; a library that could not")
         .append(" keep up offered less than asked. The library names: `batcher` is ours, `abq` a")
         .append(" hand-written `ArrayBlockingQueue` worker, `gax` gax-java's `BatcherImpl`,")
@@ -269,8 +270,8 @@ public final class ResultsReport {
     row(md, "ours: p99 enqueue-to-completion ≤ 1 ms at about 1,000 items/s, natural batching", p99,
         x -> fmtMicros(x), x -> x <= 1000);
     List<Double> p99l = perRun(runs, r -> percentile(r, OURS, "low", "5", "99.0"));
-    row(md, "(for comparison) ours with a 5 ms linger, same load: p99", p99l, x -> fmtMicros(x),
-        null);
+    row(md, "(for comparison) ours with a 5 ms maxDelay, same load: p99", p99l,
+        x -> fmtMicros(x), null);
     md.append('\n');
   }
 
@@ -331,10 +332,10 @@ public final class ResultsReport {
     return min;
   }
 
-  private static Double percentile(Run r, String lib, String load, String linger, String pct) {
+  private static Double percentile(Run r, String lib, String load, String maxDelay, String pct) {
     return r.of(LATENCY).stream()
         .filter(x -> x.param("library").equals(lib) && x.param("load").equals(load)
-            && x.param("lingerMs").equals(linger))
+            && x.param("maxDelayMs").equals(maxDelay))
         .map(x -> x.percentiles().getOrDefault(pct, Double.NaN)).findFirst().orElse(Double.NaN);
   }
 
@@ -507,9 +508,9 @@ public final class ResultsReport {
         .append(" `high` load a background producer also offers ").append(fmtRate(Double.parseDouble(rate)))
         .append(" items/s. Microseconds unless marked ms; ").append(runs.get(0).name())
         .append(" first").append(runs.size() > 1 ? ", the other runs in parentheses" : "")
-        .append(". Linger 0 is natural batching for ours and the hand-written queue; gax,")
+        .append(". A maxDelay of 0 is natural batching for ours and the hand-written queue; gax,")
         .append(" Reactor and OpenTelemetry cannot run with 0 and use 1 ms.\n\n");
-    md.append("| library | linger | load | p50 | p99 | p99.9 |\n")
+    md.append("| library | maxDelay | load | p50 | p99 | p99.9 |\n")
         .append("|---|---:|---|---:|---:|---:|\n");
     Map<String, Chart> byLoad = new LinkedHashMap<>();
     for (String load : List.of("low", "high")) {
@@ -518,17 +519,17 @@ public final class ResultsReport {
     }
     for (String load : List.of("low", "high")) {
       for (String lib : libraries(first)) {
-        for (String linger : List.of("0", "5")) {
-          JmhRecord x0 = find(runs.get(0), lib, load, linger);
+        for (String maxDelay : List.of("0", "5")) {
+          JmhRecord x0 = find(runs.get(0), lib, load, maxDelay);
           if (x0 == null) {
             continue;
           }
           md.append("| ").append(LIBRARY_NAMES.getOrDefault(lib, lib)).append(" | ")
-              .append(lingerLabel(lib, linger)).append(" | ").append(load).append(" |");
+              .append(maxDelayLabel(lib, maxDelay)).append(" | ").append(load).append(" |");
           for (String pct : List.of("50.0", "99.0", "99.9")) {
             List<String> cells = new ArrayList<>();
             for (Run r : runs) {
-              JmhRecord x = find(r, lib, load, linger);
+              JmhRecord x = find(r, lib, load, maxDelay);
               cells.add(x == null ? "n/a"
                   : fmtMicros(x.percentiles().getOrDefault(pct, Double.NaN)));
             }
@@ -541,7 +542,7 @@ public final class ResultsReport {
           }
           md.append('\n');
           byLoad.get(load).addBars(LIBRARY_NAMES.getOrDefault(lib, lib).split(" ")[0] + " "
-                  + lingerLabel(lib, linger).replace(" (for 0)", "").replace(" ", ""),
+                  + maxDelayLabel(lib, maxDelay).replace(" (for 0)", "").replace(" ", ""),
               x0.percentiles().getOrDefault("50.0", Double.NaN),
               x0.percentiles().getOrDefault("99.0", Double.NaN),
               x0.percentiles().getOrDefault("99.9", Double.NaN));
@@ -559,17 +560,17 @@ public final class ResultsReport {
   }
 
   /** gax, Reactor and OpenTelemetry cannot run with a zero delay; their drivers use 1 ms. */
-  static String lingerLabel(String lib, String linger) {
-    if (linger.equals("0") && NO_ZERO_DELAY.contains(lib)) {
+  static String maxDelayLabel(String lib, String maxDelay) {
+    if (maxDelay.equals("0") && NO_ZERO_DELAY.contains(lib)) {
       return "1 ms (for 0)";
     }
-    return linger + " ms";
+    return maxDelay + " ms";
   }
 
-  private static JmhRecord find(Run r, String lib, String load, String linger) {
+  private static JmhRecord find(Run r, String lib, String load, String maxDelay) {
     return r.of(LATENCY).stream()
         .filter(x -> x.param("library").equals(lib) && x.param("load").equals(load)
-            && x.param("lingerMs").equals(linger))
+            && x.param("maxDelayMs").equals(maxDelay))
         .findFirst().orElse(null);
   }
 

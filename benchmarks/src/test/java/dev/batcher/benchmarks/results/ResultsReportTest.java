@@ -2,6 +2,7 @@ package dev.batcher.benchmarks.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -34,6 +35,24 @@ class ResultsReportTest {
   }
 
   @Test
+  void readsPublishedJson_lingerMsAsMaxDelayMs() throws Exception {
+    // The published runs were made when LatencyBenchmark called the parameter lingerMs.
+    JmhRecord old = JmhRecord.read(fixture().resolve("latency.json")).get(0);
+    assertThat(old.params()).containsEntry("maxDelayMs", "0").doesNotContainKey("lingerMs");
+  }
+
+  @Test
+  void readsNewJson_maxDelayMsAsIs(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("latency.json");
+    Files.writeString(json, "[{\"benchmark\": \"dev.batcher.benchmarks.LatencyBenchmark"
+        + ".enqueueToCompletion\", \"params\": {\"library\": \"batcher\", \"maxDelayMs\": \"5\"},"
+        + " \"primaryMetric\": {\"score\": 1.0, \"scoreError\": 0.1, \"scoreUnit\": \"us/op\"}}]",
+        StandardCharsets.UTF_8);
+    JmhRecord x = JmhRecord.read(json).get(0);
+    assertThat(x.params()).containsExactly(entry("library", "batcher"), entry("maxDelayMs", "5"));
+  }
+
+  @Test
   void render_writesTargetsRatiosLossesAndLatency() throws Exception {
     ResultsReport.Run run = ResultsReport.Run.read(fixture(), "run 1");
     List<Chart> charts = new java.util.ArrayList<>();
@@ -53,7 +72,9 @@ class ResultsReportTest {
         .contains("run 1, otel, 2 producers: 5 k lost/s")
         .contains("| ours: p99 enqueue-to-completion ≤ 1 ms at about 1,000 items/s, natural"
             + " batching | 250 µs | 250 µs | yes |")
+        .contains("| library | maxDelay | load | p50 | p99 | p99.9 |")
         .contains("| batcher (ours) | 5 ms | low | 5.20 ms (5.20 ms) | 5.60 ms (5.60 ms) |")
+        .contains("| (for comparison) ours with a 5 ms maxDelay, same load: p99 |")
         // gax cannot run with a zero delay: its row says what it ran with
         .contains("| gax-java BatcherImpl | 1 ms (for 0) | low | 600 µs (600 µs) |")
         .contains("| throughput (delivered/s) | 7 | 0% |")

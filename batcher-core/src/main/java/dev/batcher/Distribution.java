@@ -1,8 +1,9 @@
 package dev.batcher;
 
 /**
- * A summary of a distribution recorded since the batcher started: batch sizes (in items) or
- * latencies (in nanoseconds). Percentiles come from log-linear buckets and are accurate to within
+ * A summary of the values of one kind recorded since the batcher started: batch sizes in items
+ * ({@link BatcherMetrics#batchSize()}) or latencies in nanoseconds ({@link
+ * BatcherMetrics#latency()}). Percentiles come from log-linear buckets and are accurate to within
  * about 6%; count, mean and max are exact.
  *
  * @param count how many values were recorded
@@ -13,5 +14,5 @@ package dev.batcher;
  * @param p99 the 99th percentile
  * @param p999 the 99.9th percentile
  */
-public record LatencySummary(
+public record Distribution(
     long count, double mean, long max, long p50, long p90, long p99, long p999) {}
