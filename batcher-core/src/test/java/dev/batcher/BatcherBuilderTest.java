@@ -23,7 +23,7 @@ class BatcherBuilderTest {
     assertThat(c.maxBatchSize()).isEqualTo(BatcherBuilder.DEFAULT_MAX_BATCH_SIZE).isEqualTo(512);
     assertThat(c.queueCapacity()).isEqualTo(BatcherBuilder.DEFAULT_QUEUE_CAPACITY).isEqualTo(8192);
     assertThat(c.maxDelayNanos()).isZero();
-    assertThat(c.jitter()).isEqualTo(BatcherBuilder.DEFAULT_MAX_DELAY_JITTER).isEqualTo(0.1);
+    assertThat(c.maxDelayJitter()).isEqualTo(BatcherBuilder.DEFAULT_MAX_DELAY_JITTER).isEqualTo(0.1);
     assertThat(c.maxInFlightBatches()).isEqualTo(1);
     assertThat(c.deliveryTimeoutNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(120));
     assertThat(c.blockTimeoutNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(10));
@@ -121,8 +121,8 @@ class BatcherBuilderTest {
 
   @Test
   void maxDelayJitter_bounds_areAccepted() {
-    assertThat(builder().maxDelayJitter(0).config().jitter()).isZero();
-    assertThat(builder().maxDelayJitter(1).config().jitter()).isEqualTo(1.0);
+    assertThat(builder().maxDelayJitter(0).config().maxDelayJitter()).isZero();
+    assertThat(builder().maxDelayJitter(1).config().maxDelayJitter()).isEqualTo(1.0);
   }
 
   @Test
@@ -261,7 +261,7 @@ class BatcherBuilderTest {
     assertThat(c.maxBatchSize()).isEqualTo(7);
     assertThat(c.queueCapacity()).isEqualTo(70);
     assertThat(c.maxDelayNanos()).isEqualTo(3_000_000L);
-    assertThat(c.jitter()).isEqualTo(0.25);
+    assertThat(c.maxDelayJitter()).isEqualTo(0.25);
     assertThat(c.overflow()).isEqualTo(OverflowPolicy.DROP_OLDEST);
     assertThat(c.maxInFlightBatches()).isEqualTo(4);
     assertThat(c.deliveryTimeoutNanos()).isEqualTo(9_000_000_000L);

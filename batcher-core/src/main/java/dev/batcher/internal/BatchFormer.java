@@ -112,7 +112,7 @@ final class BatchFormer<T> {
     this.maxBatchWeight = config.maxBatchWeight();
     this.plain = config.weigher() == null && config.coalesceKey() == null;
     this.maxDelayNanos = config.maxDelayNanos();
-    this.jitter = config.jitter();
+    this.jitter = config.maxDelayJitter();
     this.deliveryTimeoutNanos = config.deliveryTimeoutNanos();
     this.saturatedLingerNanos = Math.min(SATURATED_LINGER_NANOS, deliveryTimeoutNanos / 2);
     this.scratch = (Entry<T>[]) new Entry<?>[Math.min(maxBatchSize, config.queueCapacity())];

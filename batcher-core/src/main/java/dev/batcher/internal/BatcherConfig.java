@@ -31,7 +31,7 @@ public record BatcherConfig<T>(
     long queueCapacityWeight,
     @Nullable ToLongFunction<? super T> weigher,
     long maxDelayNanos,
-    double jitter,
+    double maxDelayJitter,
     int queueCapacity,
     OverflowPolicy overflow,
     long blockTimeoutNanos,

@@ -32,7 +32,7 @@ class BatchFormerTest {
     Batcher<String> b = Batcher.builder((BatchSink<String>) batch -> {
       batches.add(new ArrayList<>(batch));
       return BatchResult.success();
-    }).name("claimed").maxBatchSize(3).maxDelay(Duration.ofHours(1)).jitter(0)
+    }).name("claimed").maxBatchSize(3).maxDelay(Duration.ofHours(1)).maxDelayJitter(0)
         .deliveryTimeout(Duration.ofHours(2)).timeSource(clock).build();
     DefaultBatcher<String> d = (DefaultBatcher<String>) b;
     try {
