@@ -8,7 +8,9 @@ import java.util.List;
  * <p>The batcher calls {@link #write} on its own worker threads, never on a producer's thread, with
  * at most {@link BatcherBuilder#maxInFlightBatches(int) maxInFlightBatches} calls at once; an
  * implementation that allows more than one batch in flight must be thread-safe. With one batch in
- * flight (the default), batches arrive in the order their items were accepted.
+ * flight (the default), batches arrive in the order their items were accepted, except that a
+ * retried item loses its place (it is sent after its backoff, beside newer items) and a call
+ * abandoned after the delivery timeout may still be running beside newer ones.
  *
  * <p>How a call ends decides what happens to its items:
  * <ul>
@@ -31,8 +33,8 @@ public interface BatchSink<T> {
   /**
    * Writes the batch.
    *
-   * @param batch the items, in acceptance order; never empty, never larger than the configured
-   *     {@code maxBatchSize}; unmodifiable, and valid only for the duration of the call
+   * @param batch the items, in acceptance order (retried items may come out of order); never
+   *     empty, never larger than the configured {@code maxBatchSize}; an unmodifiable snapshot
    * @return the outcome: {@link BatchResult#success()} or a per-item result whose size equals the
    *     batch size
    * @throws Exception when the whole batch failed

@@ -28,7 +28,9 @@ import java.util.concurrent.CompletableFuture;
  *       sink wrote it, exceptionally with a {@link BatcherException} that says why not, and always
  *       within {@code deliveryTimeout}.
  *   <li>Ordered: with {@code maxInFlightBatches} 1 (the default), items reach the sink in the order
- *       they were accepted, across and within batches.
+ *       they were accepted, across and within batches, with two exceptions: an item that is
+ *       retried loses its place (it goes out after its backoff, beside newer items), and a sink
+ *       call abandoned after {@code deliveryTimeout} may still be running beside newer ones.
  *   <li>Nulls: null items are refused with a {@link NullPointerException}.
  * </ul>
  *
@@ -69,13 +71,15 @@ public interface Batcher<T> extends AutoCloseable {
    * Accepts {@code item} for writing, applying the {@link OverflowPolicy} when the queue is full.
    *
    * <p>The returned future completes normally once the sink wrote the item, or exceptionally with
-   * a {@link RejectedItemException} (refused now: full, closed, too heavy), a {@link
+   * a {@link RejectedItemException} (refused now, and counted: queue full, closed, heavier than
+   * {@code maxBatchWeight}, or a coalesce function threw; see {@link RefusalReason}), a {@link
    * DroppedItemException} (accepted, then evicted or timed out) or an {@link ItemWriteException}
-   * (the sink failed it). Under {@link OverflowPolicy#BLOCK} this call may wait for room.
+   * (the sink failed it). A refusal is always a failed future, never an exception thrown here.
+   * Under {@link OverflowPolicy#BLOCK} this call may wait for room.
    *
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalArgumentException if a weigher gives the item a negative weight, or a weight
-   *     above {@code maxBatchWeight} (the item is counted as refused, {@link RefusalReason#TOO_HEAVY})
+   * @throws IllegalArgumentException if the weigher gives the item a negative weight (a bug in the
+   *     weigher, not a property of the item)
    */
   CompletableFuture<Void> submit(T item);
 
@@ -85,7 +89,8 @@ public interface Batcher<T> extends AutoCloseable {
    * and {@link #metrics()}. Under {@link OverflowPolicy#DROP_OLDEST} it evicts as {@code submit}
    * does; under the other policies a full queue refuses the item.
    *
-   * @return true if the item was accepted, false if it was refused (and counted)
+   * @return true if the item was accepted, false if it was refused (and counted), for any of the
+   *     reasons {@link #submit} refuses it
    * @throws NullPointerException if {@code item} is null
    * @throws IllegalArgumentException as for {@link #submit}
    */
@@ -109,6 +114,11 @@ public interface Batcher<T> extends AutoCloseable {
    *
    * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
    * starts closing and returns at once, since waiting there would wait for itself.
+   *
+   * <p>If the calling thread is interrupted while it waits, closing gives up as a timed-out {@link
+   * #close(Duration)} does (the way {@code ExecutorService.close()} stops its tasks when
+   * interrupted): whatever has not finished is dropped with {@link DropReason#CLOSE_TIMEOUT}, and
+   * the thread's interrupt status is kept.
    */
   @Override
   void close();
@@ -118,7 +128,12 @@ public interface Batcher<T> extends AutoCloseable {
    * fails with {@link DropReason#CLOSE_TIMEOUT} (items in a sink call that is still running may
    * nevertheless be written), and the worker threads still inside the sink are interrupted.
    *
-   * @return true if everything finished in time, false if items were dropped
+   * <p>If the calling thread is interrupted while it waits, it gives up at once, as when the time
+   * runs out, and keeps the thread's interrupt status.
+   *
+   * @return true if every accepted item finished (written, failed or dropped for its own
+   *     reasons) without this close dropping any; false only if this close, or an earlier one
+   *     that gave up, dropped items
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
   boolean close(Duration timeout);

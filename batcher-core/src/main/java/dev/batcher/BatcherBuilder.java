@@ -227,6 +227,13 @@ public final class BatcherBuilder<T> {
    * sink that many outstanding stages) and batches may complete in any order. Default {@value
    * #DEFAULT_MAX_IN_FLIGHT_BATCHES}.
    *
+   * <p>The bound counts the calls the batcher waits for. A call that hangs past {@link
+   * #deliveryTimeout(Duration) deliveryTimeout} is abandoned: its items are dropped, its worker is
+   * interrupted and replaced, and its slot goes to the next batch, so for as long as the abandoned
+   * call ignores the interrupt it runs beside up to {@code maxInFlightBatches} new ones (and, with
+   * 1, out of order with them). {@link BatcherMetrics#abandonedCallsRunning()} counts such calls;
+   * set the destination's own timeouts below the delivery timeout so that they end.
+   *
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> maxInFlightBatches(int maxInFlightBatches) {
@@ -266,7 +273,10 @@ public final class BatcherBuilder<T> {
    *
    * <p>Both functions run on the producer's thread, under a lock on the key's hash bin: they must
    * be fast and side-effect free. Keys must have consistent {@code equals}/{@code hashCode}. Not
-   * combinable with a {@link #weigher} (a merge would change a weight already counted).
+   * combinable with a {@link #weigher} (a merge would change a weight already counted). An item
+   * whose key is null is not coalesced. If {@code key} or {@code merge} throws, the item is
+   * refused: its future fails with a {@link RejectedItemException} ({@link
+   * RefusalReason#MERGE_FAILED}) whose cause is the exception, and the refusal is counted.
    */
   public BatcherBuilder<T> coalesce(Function<? super T, ?> key, BinaryOperator<T> merge) {
     requireNonNull(key, "key");

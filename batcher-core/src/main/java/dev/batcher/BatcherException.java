@@ -12,4 +12,13 @@ public abstract class BatcherException extends RuntimeException {
   BatcherException(String message, @Nullable Throwable cause, boolean writableStackTrace) {
     super(message, cause, true, writableStackTrace);
   }
+
+  /**
+   * For exceptions that one instance may fail many futures with: suppression is disabled, so a
+   * caller's {@link #addSuppressed} on one future's exception never shows up on another's.
+   */
+  BatcherException(String message, @Nullable Throwable cause, boolean enableSuppression,
+      boolean writableStackTrace) {
+    super(message, cause, enableSuppression, writableStackTrace);
+  }
 }

@@ -28,7 +28,9 @@ import java.util.Map;
  * @param bisections failed atomic batches split in two to isolate poison items
  * @param pending items accepted and not yet finished (waiting, in flight, or awaiting a retry)
  * @param queueDepth items waiting in the queue for a batch
- * @param inFlightBatches sink calls under way now
+ * @param inFlightBatches sink calls under way now, at most {@code maxInFlightBatches}
+ * @param abandonedCallsRunning sink calls abandoned after {@code deliveryTimeout} (or by {@code
+ *     close(Duration)}) that have not returned yet: they run beside the {@code inFlightBatches}
  * @param batchSize the distribution of batch sizes, in items
  * @param latency the distribution of enqueue-to-completion times of finished items, in nanoseconds
  */
@@ -45,6 +47,7 @@ public record BatcherMetrics(
     long pending,
     long queueDepth,
     int inFlightBatches,
+    int abandonedCallsRunning,
     Distribution batchSize,
     Distribution latency) {
 

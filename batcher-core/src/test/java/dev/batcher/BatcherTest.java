@@ -103,11 +103,16 @@ class BatcherTest {
     RecordingSink<Integer> sink = new RecordingSink<>();
     Batcher<Integer> b = track(Batcher.builder(sink).weigher(i -> i).maxBatchWeight(10).build());
 
-    assertThatThrownBy(() -> b.submit(11))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("item weight 11 exceeds maxBatchWeight 10");
-    assertThat(b.metrics().refused()).containsEntry(RefusalReason.TOO_HEAVY, 1L);
-    assertThat(b.metrics().submitted()).isEqualTo(1);
+    CompletableFuture<Void> heavy = b.submit(11); // a failed future, never a throw
+    assertThat(failureOf(heavy)).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.TOO_HEAVY))
+        .hasMessage("batcher '" + b.name() + "' refused the item (TOO_HEAVY): the item weighs 11, "
+            + "more than maxBatchWeight 10");
+    assertThat(b.offer(12)).isFalse();
+    assertThat(b.metrics().refused()).containsEntry(RefusalReason.TOO_HEAVY, 2L);
+    assertThat(b.metrics().submitted()).isEqualTo(2);
+    assertThat(b.metrics().pending()).isZero();
+    assertThat(sink.batches).isEmpty();
   }
 
   @Test

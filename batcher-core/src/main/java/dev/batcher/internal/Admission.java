@@ -105,14 +105,20 @@ final class Admission<T> {
             "weigher returned a negative weight for the item: " + weight);
       }
     }
-    Object key = coalesceKey == null ? null : coalesceKey.apply(item);
     if (weight > maxBatchWeight) {
-      refuse(item, RefusalReason.TOO_HEAVY, "", null);
-      throw new IllegalArgumentException(
-          "item weight " + weight + " exceeds maxBatchWeight " + maxBatchWeight);
+      return refuse(item, RefusalReason.TOO_HEAVY,
+          "the item weighs " + weight + ", more than maxBatchWeight " + maxBatchWeight, null);
     }
-    if (key != null) {
-      return acceptCoalesced(item, key, mayBlock);
+    if (coalesceKey != null) {
+      Object key;
+      try {
+        key = coalesceKey.apply(item);
+      } catch (RuntimeException e) {
+        return refuse(item, RefusalReason.MERGE_FAILED, "the coalesce key function threw " + e, e);
+      }
+      if (key != null) {
+        return acceptCoalesced(item, key, mayBlock);
+      }
     }
     if (lifecycle.isClosed()) {
       return refuse(item, RefusalReason.CLOSED, "", null); // cheap early answer

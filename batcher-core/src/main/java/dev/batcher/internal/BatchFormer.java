@@ -78,7 +78,7 @@ final class BatchFormer<T> {
   private Settlement<T> deferred;
   /** Returned by nextBatch() when it has deferred work to do outside the lock before going on. */
   private final FormedBatch<T> deferredMarker =
-      new FormedBatch<>(List.of(), FlushCause.DELAY, 0, false, false);
+      new FormedBatch<>(List.of(), FlushCause.DELAY, 0, false, false, false);
 
   /**
    * The acceptance time of the head while the former lingers, for the monitor. A plain volatile
@@ -374,6 +374,7 @@ final class BatchFormer<T> {
   private @Nullable FormedBatch<T> takeRetries(long now) {
     RetryQueue.Group<T> g = retries.peek();
     if (g != null && g.pinned) {
+      boolean isolating = g.isolating;
       List<Entry<T>> entries = retries.takePinned(now, deliveryTimeoutNanos, deferred);
       if (entries == null) {
         return null;
@@ -382,7 +383,7 @@ final class BatchFormer<T> {
       for (Entry<T> e : entries) {
         weight += e.weight();
       }
-      return new FormedBatch<>(entries, FlushCause.RETRY, weight, true, true);
+      return new FormedBatch<>(entries, FlushCause.RETRY, weight, true, true, isolating);
     }
     List<Entry<T>> batch =
         retries.takeDue(now, maxBatchSize, maxBatchWeight, deliveryTimeoutNanos, deferred);
@@ -458,7 +459,7 @@ final class BatchFormer<T> {
       cause = batch.size() == maxBatchSize ? FlushCause.SIZE
           : weight == maxBatchWeight ? FlushCause.WEIGHT : hint;
     }
-    return new FormedBatch<>(batch, cause, weight, false, retried);
+    return new FormedBatch<>(batch, cause, weight, false, retried, false);
   }
 
   /**

@@ -49,7 +49,7 @@ final class Counters {
    * no counter of its own (that would cost every submit an atomic add): it is the intake's claim
    * numbers less cancelled claims, plus merged and refused items.
    */
-  BatcherMetrics snapshot(Intake<?> intake, long waitingAside, int inFlight) {
+  BatcherMetrics snapshot(Intake<?> intake, long waitingAside, int inFlight, int abandoned) {
     long ok = succeeded.sum();
     long lettered = deadLettered.sum();
     long bad = failed.sum();
@@ -75,7 +75,7 @@ final class Counters {
     long pending = Math.max(0, sub - ok - lettered - bad - refusedTotal - droppedTotal);
     long queued = Math.max(0, intake.queued() + waitingAside);
     return new BatcherMetrics(sub, ok, lettered, bad, refusedBy, droppedBy, batchesBy,
-        retries.sum(), bisections.sum(), pending, queued, inFlight,
+        retries.sum(), bisections.sum(), pending, queued, inFlight, abandoned,
         batchSizes.summary(), latencies.summary());
   }
 

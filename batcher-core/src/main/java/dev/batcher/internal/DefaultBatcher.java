@@ -174,11 +174,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     try {
       lifecycle.terminated().get(wait, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      abort();
-      return false;
+      return !abort("close timed out");
     } catch (InterruptedException e) {
+      // Gives up as a timed-out close does (as ExecutorService.close() stops its tasks when
+      // interrupted), so that the answer still means "nothing was dropped".
       Thread.currentThread().interrupt();
-      return false;
+      return !abort("the thread closing it was interrupted");
     } catch (ExecutionException e) {
       throw new IllegalStateException("unreachable: termination never fails", e);
     }
@@ -191,20 +192,29 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     return me == monitor.thread() || workers.isWorkerThread(me);
   }
 
-  /** close(Duration) ran out of time: drop everything left and stop. */
-  private void abort() {
+  /**
+   * close(Duration) ran out of time or was interrupted: drop everything left and stop.
+   *
+   * @return true if any item was dropped (or will be, as its producer publishes it)
+   */
+  private boolean abort(String why) {
     lifecycle.markAborted();
     settler.former.wakeAny();
     Settlement<T> s = settler.settlement();
     former.dropAll(s);
+    boolean dropped = !s.isEmpty();
     s.commit();
     flushes.poll();
-    workers.abandonAll(DropReason.CLOSE_TIMEOUT);
+    dropped |= workers.abandonAll(DropReason.CLOSE_TIMEOUT) > 0;
     // Everything visible is dropped; finish even if a producer that passed the closed check
     // before close() has claimed a slot and not yet published its entry. The monitor keeps
     // running until it has dropped such late entries too (see DeliveryMonitor).
+    dropped |= intake.hasClaims();
     lifecycle.terminate();
-    Events.LOG.warn("batcher '{}': close timed out; unfinished items were dropped", name);
+    if (dropped) {
+      Events.LOG.warn("batcher '{}': {}; unfinished items were dropped", name, why);
+    }
+    return dropped;
   }
 
   // Package-private seams for the tests of the parts.
@@ -223,6 +233,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public BatcherMetrics metrics() {
-    return counters.snapshot(intake, waiting.aside(), workers.inFlightCount());
+    return counters.snapshot(intake, waiting.aside(), workers.inFlightCount(),
+        workers.abandonedRunning());
   }
 }

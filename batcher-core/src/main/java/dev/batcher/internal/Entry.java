@@ -54,17 +54,24 @@ final class Entry<T> extends CompletableFuture<Void> {
 
   /** Attempt bookkeeping, created when the first attempt fails. Worker-owned, handed over. */
   static final class Attempts {
+    /** Attempts in the retry policy's sense: the first send, and each send after a backoff. */
     int count;
+    /** Times a failed atomic batch holding this item was split to isolate poison items. */
+    int splits;
     final long first;
     long last;
+    /** The sink's error for the item's latest failed send. */
+    Throwable lastError;
 
-    Attempts(long firstAttemptAt) {
+    Attempts(long firstAttemptAt, Throwable error) {
       this.count = 1;
       this.first = firstAttemptAt;
       this.last = firstAttemptAt;
+      this.lastError = error;
     }
   }
 
+  /** The item; null once the entry has ended and was {@linkplain #forget() forgotten}. */
   T item;
   final long acceptedAt;
   private final @Nullable Extra extra;
@@ -99,10 +106,43 @@ final class Entry<T> extends CompletableFuture<Void> {
     return a == null ? 1 : a.count;
   }
 
-  /** Records that the attempt dispatched at {@code dispatchedAt} failed. Worker only. */
-  void attemptFailed(long dispatchedAt) {
-    if (attempts == null) {
-      attempts = new Attempts(dispatchedAt); // later attempts are counted when dispatched
+  /** Splits of failed atomic batches that isolated this item so far. */
+  int splitCount() {
+    Attempts a = attempts;
+    return a == null ? 0 : a.splits;
+  }
+
+  /** The sink's error for the latest failed send of this item, or null if none failed. */
+  @Nullable Throwable lastError() {
+    Attempts a = attempts;
+    return a == null ? null : a.lastError;
+  }
+
+  /**
+   * Records that the send dispatched at {@code dispatchedAt} failed with {@code error}. Worker
+   * only; later attempts are counted when dispatched.
+   */
+  void attemptFailed(long dispatchedAt, Throwable error) {
+    Attempts a = attempts;
+    if (a == null) {
+      attempts = new Attempts(dispatchedAt, error);
+    } else {
+      a.lastError = error;
+    }
+  }
+
+  /**
+   * The entry has ended and everything that reads it ran: drops what a caller who keeps the
+   * future must not keep alive, the item and the chain of flush epochs after this one. Only the
+   * settlement that ended the entry calls this; the sink reads a snapshot of the items, not the
+   * entries.
+   */
+  void forget() {
+    item = null;
+    epoch = null;
+    Extra x = extra;
+    if (x != null) {
+      x.waiters = null;
     }
   }
 

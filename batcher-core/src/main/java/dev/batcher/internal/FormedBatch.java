@@ -16,13 +16,19 @@ final class FormedBatch<T> {
   final boolean pinned;
   /** Holds entries that were attempted before: dispatch counts their attempts. */
   final boolean retried;
+  /**
+   * A half sent at once after a split: the same attempt, narrowed, so dispatch does not count it
+   * as another attempt of its items (their splits are counted instead).
+   */
+  final boolean isolating;
 
   FormedBatch(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned,
-      boolean retried) {
+      boolean retried, boolean isolating) {
     this.entries = entries;
     this.cause = cause;
     this.weight = weight;
     this.pinned = pinned;
     this.retried = retried;
+    this.isolating = isolating;
   }
 }

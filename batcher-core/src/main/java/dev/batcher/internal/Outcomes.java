@@ -66,7 +66,7 @@ final class Outcomes<T> {
     try {
       if (broken != null) {
         for (Entry<T> e : entries) {
-          e.attemptFailed(flight.dispatchedAt);
+          e.attemptFailed(flight.dispatchedAt, broken);
           s.giveUp(e, broken);
         }
       } else if (failure == null) {
@@ -86,7 +86,7 @@ final class Outcomes<T> {
               continue;
             }
             Throwable cause = requireNonNull(r.cause(i));
-            e.attemptFailed(flight.dispatchedAt);
+            e.attemptFailed(flight.dispatchedAt, cause);
             if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY) {
               s.giveUp(e, cause);
               continue;
@@ -101,7 +101,7 @@ final class Outcomes<T> {
         }
       } else {
         for (Entry<T> e : entries) {
-          e.attemptFailed(flight.dispatchedAt);
+          e.attemptFailed(flight.dispatchedAt, failure);
         }
         again = new RetryPlan<>(this, now, flight.pinned);
         failWhole(flight, failure, again, s);
@@ -113,7 +113,7 @@ final class Outcomes<T> {
           + "giving them up", name, entries.size(), bug);
       again = null;
       for (Entry<T> e : entries) {
-        e.attemptFailed(flight.dispatchedAt);
+        e.attemptFailed(flight.dispatchedAt, bug);
         s.giveUp(e, bug);
       }
     }
@@ -168,6 +168,9 @@ final class Outcomes<T> {
       // Nothing of an atomic batch was written: split it and send each half on its own.
       int mid = spent.size() / 2;
       counters.bisections.increment();
+      for (Entry<T> e : spent) {
+        requireNonNull(e.attempts, "a failed entry has attempts").splits++;
+      }
       again.pin(new ArrayList<>(spent.subList(0, mid)));
       again.pin(new ArrayList<>(spent.subList(mid, spent.size())));
       return;

@@ -86,7 +86,7 @@ final class RetryPlan<T> {
     boolean any = false;
     if (halves != null) {
       for (List<Entry<T>> half : halves) {
-        queue.hand(half, true, now);
+        queue.handHalf(half, now);
         any = true;
       }
     }

@@ -25,13 +25,16 @@ final class RetryQueue<T> {
   static final class Group<T> implements Comparable<Group<T>> {
     final List<Entry<T>> entries;
     final boolean pinned;
+    /** A half of a split batch, sent at once: see {@link FormedBatch#isolating}. */
+    final boolean isolating;
     final long notBefore;
     final long seq;
     int next; // entries before this index were taken into batches
 
-    Group(List<Entry<T>> entries, boolean pinned, long notBefore, long seq) {
+    Group(List<Entry<T>> entries, boolean pinned, boolean isolating, long notBefore, long seq) {
       this.entries = entries;
       this.pinned = pinned;
+      this.isolating = isolating;
       this.notBefore = notBefore;
       this.seq = seq;
     }
@@ -48,9 +51,14 @@ final class RetryQueue<T> {
   /** Orders groups due at the same time by when they were handed over; only unique numbers. */
   private final AtomicLong seq = new AtomicLong();
 
-  /** Hands a group to the former. Any thread. */
+  /** Hands a group of retries (pinned: being isolated) to the former. Any thread. */
   void hand(List<Entry<T>> entries, boolean pinned, long notBefore) {
-    inbox.add(new Group<>(entries, pinned, notBefore, seq.incrementAndGet()));
+    inbox.add(new Group<>(entries, pinned, false, notBefore, seq.incrementAndGet()));
+  }
+
+  /** Hands a half of a split batch to the former, due at once. Any thread. */
+  void handHalf(List<Entry<T>> half, long now) {
+    inbox.add(new Group<>(half, true, true, now, seq.incrementAndGet()));
   }
 
   boolean inboxIsEmpty() {

@@ -136,6 +136,9 @@ final class Settlement<T> {
     if (kinds != null) {
       notifyEndings(ended, kinds, requireNonNull(details), n);
     }
+    for (int i = 0; i < n; i++) {
+      ended[i].forget(); // a caller may keep the future: it must not keep the item and epochs
+    }
   }
 
   /** Completes the futures, recording each item's enqueue-to-completion latency. */
@@ -244,10 +247,15 @@ final class Settlement<T> {
           droppedBy = new long[shared.length];
         }
         droppedBy[r.ordinal()] += e.count();
-        if (shared[r.ordinal()] == null) {
-          shared[r.ordinal()] = settler.dropException(r);
+        Throwable lastError = e.lastError();
+        if (lastError != null) { // it failed before: its own exception, with the sink's error
+          errors[i] = settler.dropException(r, lastError);
+        } else {
+          if (shared[r.ordinal()] == null) {
+            shared[r.ordinal()] = settler.dropException(r, null);
+          }
+          errors[i] = shared[r.ordinal()];
         }
-        errors[i] = shared[r.ordinal()];
       } else {
         Throwable cause = (Throwable) requireNonNull(details[i]);
         ItemWriteException error = settler.deadLetter(e, cause);

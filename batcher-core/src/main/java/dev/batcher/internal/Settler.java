@@ -73,8 +73,9 @@ final class Settler<T> {
   ItemWriteException deadLetter(Entry<T> e, Throwable cause) {
     DeadLetterHandler<T> handler = deadLetterHandler;
     int attempts = e.attemptCount();
+    int splits = e.splitCount();
     if (handler == null) {
-      return new ItemWriteException(name, cause, attempts, false);
+      return new ItemWriteException(name, cause, attempts, splits, false);
     }
     Entry.Attempts a = e.attempts; // set when its first attempt failed, before this give-up
     long first = a == null ? e.acceptedAt : a.first;
@@ -82,9 +83,9 @@ final class Settler<T> {
     try {
       handler.handle(new DeadLetter<>(e.item, idOf(e.item), cause, attempts,
           instantOf(first), instantOf(last)));
-      return new ItemWriteException(name, cause, attempts, true);
+      return new ItemWriteException(name, cause, attempts, splits, true);
     } catch (Throwable handlerFailure) {
-      ItemWriteException error = new ItemWriteException(name, cause, attempts, false);
+      ItemWriteException error = new ItemWriteException(name, cause, attempts, splits, false);
       error.addSuppressed(handlerFailure);
       events.warnings.warn("batcher '{}': the dead-letter handler threw for item {}: {}", name,
           idOf(e.item), handlerFailure.toString());
@@ -122,21 +123,26 @@ final class Settler<T> {
     }
   }
 
-  DroppedItemException dropException(DropReason reason) {
+  /**
+   * The exception for an item dropped for {@code reason}; {@code lastError}, the sink's error for
+   * the item's last failed attempt, is its cause (null if no attempt failed).
+   */
+  DroppedItemException dropException(DropReason reason, @Nullable Throwable lastError) {
+    return new DroppedItemException(name, reason, describe(reason), lastError);
+  }
+
+  private String describe(DropReason reason) {
     switch (reason) {
       case EVICTED:
-        return new DroppedItemException(name, reason,
-            "evicted by a newer item: the queue was full (queueCapacity " + capacity
-                + ", overflow " + OverflowPolicy.DROP_OLDEST + ")");
+        return "evicted by a newer item: the queue was full (queueCapacity " + capacity
+            + ", overflow " + OverflowPolicy.DROP_OLDEST + ")";
       case DELIVERY_TIMEOUT:
-        return new DroppedItemException(name, reason,
-            "not finished within deliveryTimeout " + Duration.ofNanos(deliveryTimeoutNanos)
-                + "; if its batch was in flight it may still have been written");
+        return "not finished within deliveryTimeout " + Duration.ofNanos(deliveryTimeoutNanos)
+            + "; if its batch was in flight it may still have been written";
       case CLOSE_TIMEOUT:
       default:
-        return new DroppedItemException(name, reason,
-            "not finished when close(Duration) ran out of time; if its batch was in flight it "
-                + "may still have been written");
+        return "not finished when close(Duration) ran out of time; if its batch was in flight it "
+            + "may still have been written";
     }
   }
 }

@@ -148,7 +148,7 @@ final class SinkWorkers<T> {
       BatchResult result = null;
       Throwable failure = null;
       try {
-        result = s.write(new Items<>(batch.entries));
+        result = s.write(itemsOf(batch.entries));
       } catch (Throwable t) {
         failure = t;
       }
@@ -184,7 +184,7 @@ final class SinkWorkers<T> {
       }
       CompletionStage<BatchResult> stage;
       try {
-        stage = requireNonNull(s.write(new Items<>(batch.entries)),
+        stage = requireNonNull(s.write(itemsOf(batch.entries)),
             "AsyncBatchSink.write returned null instead of a stage");
       } catch (Throwable t) {
         complete(flight, null, t);
@@ -202,22 +202,35 @@ final class SinkWorkers<T> {
     return t;
   }
 
-  /** The sink's view of a batch: the items, read-only, without copying them. */
-  private static final class Items<T> extends AbstractList<T> implements RandomAccess {
-    private final List<Entry<T>> entries;
+  /**
+   * The sink's view of a batch: a read-only snapshot of the items. A snapshot, not a view of the
+   * entries: an entry forgets its item once it has ended, and a call abandoned by the monitor (or a
+   * sink that keeps the list) may still read it.
+   */
+  private static <T> List<T> itemsOf(List<Entry<T>> entries) {
+    Object[] items = new Object[entries.size()];
+    for (int i = 0; i < items.length; i++) {
+      items[i] = entries.get(i).item;
+    }
+    return new Items<>(items);
+  }
 
-    Items(List<Entry<T>> entries) {
-      this.entries = entries;
+  private static final class Items<T> extends AbstractList<T> implements RandomAccess {
+    private final Object[] items;
+
+    Items(Object[] items) {
+      this.items = items;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public T get(int index) {
-      return entries.get(index).item;
+      return (T) items[index];
     }
 
     @Override
     public int size() {
-      return entries.size();
+      return items.length;
     }
   }
 
@@ -236,7 +249,9 @@ final class SinkWorkers<T> {
       for (Entry<T> e : batch.entries) {
         Entry.Attempts a = e.attempts;
         if (a != null) {
-          a.count++;
+          if (!batch.isolating) {
+            a.count++;
+          }
           a.last = now;
           if (e.acceptedAt < oldestRetried) {
             oldestRetried = e.acceptedAt;
@@ -327,14 +342,23 @@ final class SinkWorkers<T> {
     }
   }
 
-  /** Abandons every call in flight (close(Duration) gave up). */
-  void abandonAll(DropReason reason) {
+  /**
+   * Abandons every call in flight (close(Duration) gave up).
+   *
+   * @return how many calls held items that were still unfinished
+   */
+  int abandonAll(DropReason reason) {
+    int withItems = 0;
     for (int i = 0; i < flights.size(); i++) {
       InFlight<T> flight = flights.get(i);
       if (flight != null) {
+        if (!flight.allFinished()) {
+          withItems++;
+        }
         abandon(flight, reason);
       }
     }
+    return withItems;
   }
 
   /** The in-flight table, for the monitor's scan. */
