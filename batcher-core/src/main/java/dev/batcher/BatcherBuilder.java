@@ -1,5 +1,7 @@
 package dev.batcher;
 
+import static dev.batcher.Checks.requireArgument;
+import static dev.batcher.Checks.requireState;
 import static java.util.Objects.requireNonNull;
 
 import dev.batcher.internal.BatcherConfig;
@@ -457,17 +459,5 @@ public final class BatcherBuilder<T> {
 
   private static long toNanos(Duration duration) {
     return duration.compareTo(Duration.ofNanos(MAX_NANOS)) > 0 ? MAX_NANOS : duration.toNanos();
-  }
-
-  private static void requireArgument(boolean ok, String template, Object... args) {
-    if (!ok) {
-      throw new IllegalArgumentException(String.format(template, args));
-    }
-  }
-
-  private static void requireState(boolean ok, String template, @Nullable Object... args) {
-    if (!ok) {
-      throw new IllegalStateException(String.format(template, args));
-    }
   }
 }

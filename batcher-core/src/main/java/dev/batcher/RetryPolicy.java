@@ -1,5 +1,7 @@
 package dev.batcher;
 
+import static dev.batcher.Checks.requireArgument;
+import static dev.batcher.Checks.requireState;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
@@ -358,18 +360,6 @@ public final class RetryPolicy {
           Double.isNaN(backoffJitterFraction)
               ? DEFAULT_BACKOFF_JITTER_FRACTION : backoffJitterFraction,
           retryable == null ? RetryPolicy::classify : retryable);
-    }
-
-    private static void requireArgument(boolean ok, String template, Object... args) {
-      if (!ok) {
-        throw new IllegalArgumentException(String.format(template, args));
-      }
-    }
-
-    private static void requireState(boolean ok, String template, @Nullable Object... args) {
-      if (!ok) {
-        throw new IllegalStateException(String.format(template, args));
-      }
     }
   }
 }

@@ -470,15 +470,7 @@ final class BatchFormer<T> {
   private void closeEpochsOnExit() {
     if (flushes.pending()) {
       lock.lock();
-      boolean closedAny;
-      try {
-        closedAny = intake.closeConsumedEpochs();
-      } finally {
-        lock.unlock();
-      }
-      if (closedAny) {
-        flushes.poll();
-      }
+      closeConsumedEpochsAndUnlock();
     }
   }
 
@@ -489,15 +481,20 @@ final class BatchFormer<T> {
    */
   void closeEpochsNow() {
     if (lock.tryLock()) {
-      boolean closedAny;
-      try {
-        closedAny = intake.closeConsumedEpochs();
-      } finally {
-        lock.unlock();
-      }
-      if (closedAny) {
-        flushes.poll();
-      }
+      closeConsumedEpochsAndUnlock();
+    }
+  }
+
+  /** Called with the lock held: closes consumed epochs, unlocks, then completes their flushes. */
+  private void closeConsumedEpochsAndUnlock() {
+    boolean closedAny;
+    try {
+      closedAny = intake.closeConsumedEpochs();
+    } finally {
+      lock.unlock();
+    }
+    if (closedAny) {
+      flushes.poll();
     }
   }
 
