@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static dev.batcher.TestSupport.failureOf;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.ManualTimeSource;
+import dev.batcher.testing.RecordingSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -287,20 +289,11 @@ class BatcherTest {
     AtomicBoolean armed = new AtomicBoolean();
     AtomicReference<Batcher<Integer>> self = new AtomicReference<>();
     CompletableFuture<CompletableFuture<Void>> meanwhile = new CompletableFuture<>();
-    TimeSource hooked = new TimeSource() {
-      @Override
-      public long nanoTime() {
-        if (Thread.currentThread() == worker.get() && armed.compareAndSet(true, false)) {
-          meanwhile.complete(self.get().submit(-2)); // from the worker, while it settles
-        }
-        return clock.nanoTime();
+    clock.onRead(() -> {
+      if (Thread.currentThread() == worker.get() && armed.compareAndSet(true, false)) {
+        meanwhile.complete(self.get().submit(-2)); // from the worker, while it settles
       }
-
-      @Override
-      public void parkNanos(Object blocker, long nanos) {
-        clock.parkNanos(blocker, nanos);
-      }
-    };
+    });
     RecordingSink<Integer> gate = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder((List<Integer> batch) -> {
       worker.set(Thread.currentThread());
@@ -309,7 +302,7 @@ class BatcherTest {
           ? BatchResult.builder(batch.size()).failedPermanently(0, new IllegalStateException("bad"))
               .build()
           : BatchResult.success();
-    }).maxBatchSize(100).maxDelay(Duration.ZERO).timeSource(hooked)
+    }).maxBatchSize(100).maxDelay(Duration.ZERO).timeSource(clock)
         .deadLetterHandler(letter -> {
           clock.advance(Duration.ofSeconds(1)); // a handler that takes a second
           armed.set(true);

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,42 +23,6 @@ import org.junit.jupiter.api.Test;
  * test failed before its fix.
  */
 class LifecycleRacesTest {
-
-  /** The system clock, stalling one chosen thread inside nanoTime(), and counting parks. */
-  static final class StallingTimeSource implements TimeSource {
-    final Map<String, AtomicLong> parks = new ConcurrentHashMap<>();
-    volatile Thread stallThread;
-    final CountDownLatch stalled = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    @Override
-    public long nanoTime() {
-      if (Thread.currentThread() == stallThread) {
-        stallThread = null;
-        stalled.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return System.nanoTime();
-    }
-
-    @Override
-    public void parkNanos(Object blocker, long nanos) {
-      parks.computeIfAbsent(Thread.currentThread().getName(), k -> new AtomicLong())
-          .incrementAndGet();
-      if (nanos > 0) {
-        LockSupport.parkNanos(blocker, nanos);
-      }
-    }
-
-    long parks(String namePart) {
-      return parks.entrySet().stream().filter(e -> e.getKey().contains(namePart))
-          .mapToLong(e -> e.getValue().get()).sum();
-    }
-  }
 
   @Test
   void close_withAHungSink_returnsOnceTheCallIsAbandoned() throws Exception {
@@ -170,16 +131,16 @@ class LifecycleRacesTest {
    */
   @Test
   void submitRacingCloseWithTimeout_isNeverStranded() throws Exception {
-    StallingTimeSource time = new StallingTimeSource();
+    ManualTimeSource time = ManualTimeSource.realTime();
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
         .timeSource(time).build();
     AtomicReference<CompletableFuture<Void>> submitted = new AtomicReference<>();
     Thread producer = new Thread(() -> submitted.set(b.submit(42)), "producer");
-    time.stallThread = producer;
+    ManualTimeSource.Stall stall = time.stallNextReadBy(producer);
     producer.start();
-    time.stalled.await(); // saw the batcher open, now stalled before claiming
+    stall.awaitStalled(); // saw the batcher open, now stalled before claiming
     assertThat(b.close(Duration.ZERO)).as("nothing was accepted yet").isTrue();
-    time.release.countDown();
+    stall.release();
     producer.join();
     CompletableFuture<Void> f = submitted.get();
     await().until(f::isDone);
@@ -188,7 +149,7 @@ class LifecycleRacesTest {
 
   @Test
   void monitor_doesNotPollWhileTheFormerLingers() throws Exception {
-    StallingTimeSource time = new StallingTimeSource();
+    ManualTimeSource time = ManualTimeSource.realTime();
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
         .maxDelay(Duration.ofMillis(500)).jitter(0).timeSource(time).build();
     await().until(() -> time.parks("-monitor") > 0);

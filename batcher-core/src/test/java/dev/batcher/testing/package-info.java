@@ -1,0 +1,13 @@
+/**
+ * Test fixtures for the batcher and its sink modules, published as batcher-core's test-jar
+ * ({@code <type>test-jar</type>}, managed in the parent POM): the one clock fake {@link
+ * dev.batcher.testing.ManualTimeSource}, the {@link dev.batcher.testing.RecordingSink}, the {@link
+ * dev.batcher.testing.Stress} scale of long tests.
+ *
+ * <p>Not API: these classes change with the tests that use them. A module that uses them declares
+ * JUnit Jupiter and AssertJ itself (test scope); the test-jar brings no dependencies.
+ */
+@NullMarked
+package dev.batcher.testing;
+
+import org.jspecify.annotations.NullMarked;
