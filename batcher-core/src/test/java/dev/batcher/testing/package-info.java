@@ -2,7 +2,8 @@
  * Test fixtures for the batcher and its sink modules, published as batcher-core's test-jar
  * ({@code <type>test-jar</type>}, managed in the parent POM): the one clock fake {@link
  * dev.batcher.testing.ManualTimeSource}, the {@link dev.batcher.testing.RecordingSink}, the {@link
- * dev.batcher.testing.Stress} scale of long tests.
+ * dev.batcher.testing.Stress} scale of long tests, and {@link
+ * dev.batcher.testing.BatchSinkContractTest}, the contract every sink's test extends.
  *
  * <p>Not API: these classes change with the tests that use them. A module that uses them declares
  * JUnit Jupiter and AssertJ itself (test scope); the test-jar brings no dependencies.
