@@ -159,26 +159,54 @@ class LifecycleRacesTest {
     b.close();
   }
 
+  /**
+   * A future failed by the monitor at its delivery timeout runs its callbacks on the monitor;
+   * close() called there must start closing and return at once. Were it to wait for the batcher
+   * to end, it would wait forever: the other hung call ends only when the monitor, stuck in that
+   * callback, abandons it. The batcher then ends: a later item is refused, and close() elsewhere
+   * finishes in time with every item counted once.
+   */
   @Test
   void close_fromATimeoutCallbackOnTheMonitor_doesNotBlockTheBatcher() throws Exception {
+    ManualTimeSource clock = new ManualTimeSource();
     CountDownLatch hang = new CountDownLatch(1);
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
-      if (batch.contains(1)) {
-        hang.await();
-      }
+      hang.await();
       return BatchResult.success();
-    }).maxBatchSize(1).maxInFlightBatches(2).maxDelay(Duration.ofMillis(300)).jitter(0)
-        .deliveryTimeout(Duration.ofMillis(400)).build();
+    }).name("closemon").maxBatchSize(1).maxInFlightBatches(2)
+        .deliveryTimeout(Duration.ofMillis(400)).timeSource(clock).build();
+    AtomicReference<String> callbackThread = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
-    b.submit(1);
-    b.submit(2).whenComplete((v, e) -> {
+    b.submit(1).whenComplete((v, e) -> {
+      callbackThread.set(Thread.currentThread().getName());
       b.close();
       closed.countDown();
     });
-    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    await().until(() -> b.metrics().inFlightBatches() == 1 && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(200));
+    CompletableFuture<Void> second = b.submit(2); // its deadline is 200 ms after the first's
+    await().until(() -> b.metrics().inFlightBatches() == 2 && clock.isParked("-monitor"));
+
+    clock.advance(Duration.ofMillis(200)); // item 1's deadline: the monitor abandons its call
+    assertThat(closed.await(5, TimeUnit.SECONDS)).as("close() in the callback returned").isTrue();
+    assertThat(callbackThread.get()).isEqualTo("batcher-closemon-monitor");
+    assertThat(b.submit(3)).as("refused: closing").isCompletedExceptionally();
+    assertThat(second).isNotDone();
+    await().until(() -> clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(200)); // item 2's deadline
+    await().until(second::isDone);
     hang.countDown();
-    assertThat(b.close(Duration.ofSeconds(5))).isIn(true, false);
-    assertThat(b.metrics().pending()).isZero();
+
+    assertThat(b.close(Duration.ofSeconds(5))).as("everything ended in time").isTrue();
+    BatcherMetrics m = b.metrics();
+    assertThat(m.submitted()).isEqualTo(3);
+    assertThat(m.dropped()).as("items 1 and 2").containsEntry(DropReason.DELIVERY_TIMEOUT, 2L)
+        .containsEntry(DropReason.CLOSE_TIMEOUT, 0L);
+    assertThat(m.refused()).as("item 3").containsEntry(RefusalReason.CLOSED, 1L);
+    assertThat(m.succeeded() + m.failed() + m.deadLettered()).isZero();
+    assertThat(m.totalDropped() + m.totalRefused()).as("every item ended once")
+        .isEqualTo(m.submitted());
+    assertThat(m.pending()).isZero();
   }
 
   @Test
