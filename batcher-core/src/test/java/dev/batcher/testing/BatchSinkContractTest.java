@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -281,7 +282,7 @@ public abstract class BatchSinkContractTest<T> {
     List<Call<T>> answered = calls.stream().filter(c -> c.result != null).toList();
     assumeTrue(!answered.isEmpty(), "the sink never answered: it threw for every batch");
     for (Call<T> call : answered) {
-      BatchResult result = java.util.Objects.requireNonNull(call.result);
+      BatchResult result = Objects.requireNonNull(call.result);
       for (int i = 0; i < call.batch.size(); i++) {
         T item = call.batch.get(i);
         long copies = Collections.frequency(call.storedOfBatch, item);

@@ -4,6 +4,7 @@ import dev.batcher.TimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -153,7 +154,7 @@ public final class ManualTimeSource implements TimeSource {
    * before the reading is taken. A hook that reads this clock runs itself again: guard it.
    */
   public void onRead(Runnable hook) {
-    readHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+    readHooks.add(Objects.requireNonNull(hook, "hook"));
   }
 
   /**
@@ -162,7 +163,7 @@ public final class ManualTimeSource implements TimeSource {
    */
   public Stall stallNextReadBy(Thread thread) {
     Stall stall = new Stall(thread);
-    readHooks.add(stall);
+    readHooks.add(stall.hook);
     return stall;
   }
 
@@ -172,19 +173,19 @@ public final class ManualTimeSource implements TimeSource {
   }
 
   /** One thread held inside a clock read: see {@link #stallNextReadBy(Thread)}. */
-  public final class Stall implements Runnable {
+  public final class Stall {
     private final Thread thread;
     private final CountDownLatch stalled = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
+    private final Runnable hook = this::holdOnce;
 
     private Stall(Thread thread) {
       this.thread = thread;
     }
 
-    /** The read hook: holds the armed thread once, then removes itself. */
-    @Override
-    public void run() {
-      if (Thread.currentThread() != thread || !readHooks.remove(this)) {
+    /** The read hook: holds the armed thread in its first read, then removes itself. */
+    private void holdOnce() {
+      if (Thread.currentThread() != thread || !readHooks.remove(hook)) {
         return;
       }
       stalled.countDown();

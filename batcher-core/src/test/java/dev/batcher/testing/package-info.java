@@ -5,8 +5,8 @@
  * dev.batcher.testing.Stress} scale of long tests, and {@link
  * dev.batcher.testing.BatchSinkContractTest}, the contract every sink's test extends.
  *
- * <p>Not API: these classes change with the tests that use them. A module that uses them declares
- * JUnit Jupiter and AssertJ itself (test scope); the test-jar brings no dependencies.
+ * <p>Not API: these classes change with the tests that use them. Test-scoped dependencies are not
+ * transitive, so a module that uses the fixtures declares JUnit Jupiter and AssertJ itself.
  */
 @NullMarked
 package dev.batcher.testing;
