@@ -65,7 +65,10 @@ class ChaosTest {
     int inFlight = 2 + config.nextInt(3);
     double batchFailure = 0.02 + config.nextDouble() * 0.08;
     double itemFailure = 0.001 + config.nextDouble() * 0.01;
-    int poisonEvery = 5_000 + config.nextInt(20_000);
+    // 40 to 200 poisons per run, whatever its length (a million items: one in 5,000 to 25,000).
+    // Fewer would make "an atomic run bisects" a coin toss: a batch with poison is bisected only
+    // when the sink throws for it, which it does half the time.
+    int poisonEvery = (int) ((5_000L + config.nextInt(20_000)) * items / 1_000_000);
     String setup = "seed=" + seed + " items=" + items + " atomic=" + atomic + " maxBatchSize="
         + maxBatchSize + " inFlight=" + inFlight + " batchFailure=" + batchFailure
         + " itemFailure=" + itemFailure + " poisonEvery=" + poisonEvery;
