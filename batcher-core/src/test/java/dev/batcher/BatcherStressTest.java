@@ -2,6 +2,7 @@ package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batcher.testing.Stress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,15 @@ import org.junit.jupiter.api.Test;
  * Many producers, millions of items, a configuration drawn from a seed: every accepted item must
  * be written exactly once, every future must complete exactly once, no batch may pass its bounds,
  * and the counters must add up. The seed is in every assertion message; rerun one with
- * {@code -Dbatcher.stress.seed=<seed>}.
+ * {@code -Dbatcher.stress.seed=<seed>}. The default run is a tenth of the full length, which
+ * {@code -Dbatcher.stress.scale=10} runs.
  */
 class BatcherStressTest {
   private static final int PRODUCERS = 8;
+  /** Items of the blocking run: 200,000 by default, 2 million at the full scale of 10. */
+  private static final int BLOCKING_ITEMS = 200_000 * Stress.scale();
+  /** Items of each shedding run: 50,000 by default, 500,000 at the full scale of 10. */
+  private static final int SHEDDING_ITEMS = 50_000 * Stress.scale();
 
   private static long seed() {
     String fixed = System.getProperty("batcher.stress.seed");
@@ -31,14 +37,14 @@ class BatcherStressTest {
 
   @Test
   void blockingOverflow_everyItemWrittenExactlyOnce() throws Exception {
-    run(seed(), 2_000_000, OverflowPolicy.BLOCK);
+    run(seed(), BLOCKING_ITEMS, OverflowPolicy.BLOCK);
   }
 
   @Test
   void sheddingOverflow_everyItemEndsExactlyOnce() throws Exception {
     long seed = seed();
-    run(seed, 500_000, OverflowPolicy.FAIL);
-    run(seed + 1, 500_000, OverflowPolicy.DROP_OLDEST);
+    run(seed, SHEDDING_ITEMS, OverflowPolicy.FAIL);
+    run(seed + 1, SHEDDING_ITEMS, OverflowPolicy.DROP_OLDEST);
   }
 
   private void run(long seed, int items, OverflowPolicy overflow) throws Exception {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static dev.batcher.TestSupport.failureOf;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.ManualTimeSource;
+import dev.batcher.testing.RecordingSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -165,22 +168,51 @@ class BatcherTest {
     assertThat(b.metrics().batches()).containsEntry(FlushCause.DELAY, 1L);
   }
 
+  /**
+   * Twenty batchers on one clock, maxDelay 100 ms and jitter 0.5: each linger must be drawn from
+   * [100, 150) ms. The clock moves to 90 ms, then in 10 ms steps; the step in which a batch goes
+   * out measures its linger to within a step. Ignoring the jitter sends every batch at 100 ms; a
+   * fixed extra sends them all in one step; a jitter beyond its bound sends some after 150 ms.
+   */
   @Test
   void maxDelayJitter_lengthensEachMaxDelayWithinItsBound() {
-    for (int round = 0; round < 5; round++) {
-      ManualTimeSource time = new ManualTimeSource();
+    int n = 20;
+    ManualTimeSource time = new ManualTimeSource();
+    List<RecordingSink<String>> sinks = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
       RecordingSink<String> sink = new RecordingSink<>();
-      Batcher<String> b = track(Batcher.builder(sink).maxDelay(Duration.ofMillis(100))
-          .maxDelayJitter(0.5).timeSource(time).build());
-      b.submit("x");
-      await().until(() -> time.isParked("-flush-"));
-      long parks = time.parks("-flush-");
-      time.advance(Duration.ofMillis(99));
-      await().until(() -> time.parks("-flush-") > parks && time.isParked("-flush-"));
-      assertThat(sink.batches).as("no batch before maxDelay").isEmpty();
-      time.advance(Duration.ofMillis(51)); // 150 ms = maxDelay x (1 + maxDelayJitter)
-      await().until(() -> sink.batches.size() == 1);
+      sinks.add(sink);
+      track(Batcher.builder(sink).name("j" + i + "x").maxDelay(Duration.ofMillis(100))
+          .maxDelayJitter(0.5).timeSource(time).build()).submit("x");
     }
+    await().pollInterval(Duration.ofMillis(5))
+        .until(() -> IntStream.range(0, n).allMatch(i -> time.isParked("-j" + i + "x-flush")));
+
+    long[] lingerMillis = new long[n];
+    long elapsed = 0;
+    for (long step : new long[] {90, 10, 10, 10, 10, 10, 10}) {
+      long[] parks = IntStream.range(0, n).mapToLong(i -> time.parks("-j" + i + "x-flush"))
+          .toArray();
+      time.advance(Duration.ofMillis(step));
+      elapsed += step;
+      // Each former either sends its batch or parks again, having seen the clock move.
+      await().pollInterval(Duration.ofMillis(5))
+          .until(() -> IntStream.range(0, n).allMatch(i -> !sinks.get(i).batches.isEmpty()
+              || (time.parks("-j" + i + "x-flush") > parks[i]
+                  && time.isParked("-j" + i + "x-flush"))));
+      for (int i = 0; i < n; i++) {
+        if (lingerMillis[i] == 0 && !sinks.get(i).batches.isEmpty()) {
+          lingerMillis[i] = elapsed;
+        }
+      }
+    }
+
+    List<Long> lingers = LongStream.of(lingerMillis).boxed().toList();
+    assertThat(lingers).as("linger of each batcher, to the next 10 ms (0: not sent by 150)")
+        .allMatch(ms -> ms >= 100 && ms <= 150)
+        .anyMatch(ms -> ms > 100);
+    assertThat(lingers.stream().distinct().count()).as("lingers spread over steps: %s", lingers)
+        .isGreaterThan(1);
   }
 
   // -------------------------------------------------------------------------- natural batching
@@ -292,20 +324,11 @@ class BatcherTest {
     AtomicBoolean armed = new AtomicBoolean();
     AtomicReference<Batcher<Integer>> self = new AtomicReference<>();
     CompletableFuture<CompletableFuture<Void>> meanwhile = new CompletableFuture<>();
-    TimeSource hooked = new TimeSource() {
-      @Override
-      public long nanoTime() {
-        if (Thread.currentThread() == worker.get() && armed.compareAndSet(true, false)) {
-          meanwhile.complete(self.get().submit(-2)); // from the worker, while it settles
-        }
-        return clock.nanoTime();
+    clock.onRead(() -> {
+      if (Thread.currentThread() == worker.get() && armed.compareAndSet(true, false)) {
+        meanwhile.complete(self.get().submit(-2)); // from the worker, while it settles
       }
-
-      @Override
-      public void parkNanos(Object blocker, long nanos) {
-        clock.parkNanos(blocker, nanos);
-      }
-    };
+    });
     RecordingSink<Integer> gate = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder((List<Integer> batch) -> {
       worker.set(Thread.currentThread());
@@ -314,7 +337,7 @@ class BatcherTest {
           ? BatchResult.builder(batch.size()).failedPermanently(0, new IllegalStateException("bad"))
               .build()
           : BatchResult.success();
-    }).maxBatchSize(100).maxDelay(Duration.ZERO).timeSource(hooked)
+    }).maxBatchSize(100).maxDelay(Duration.ZERO).timeSource(clock)
         .deadLetterHandler(letter -> {
           clock.advance(Duration.ofSeconds(1)); // a handler that takes a second
           armed.set(true);

@@ -2,6 +2,7 @@ package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batcher.testing.Stress;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * item must end exactly once (written once, dead-lettered once, or failed or dropped once),
  * every poison item must be dead-lettered, no good item may be written twice, and the counters
  * must balance. Randomness is seeded; the seed is in every assertion message, and {@code
- * -Dbatcher.chaos.seed=<seed>} replays one.
+ * -Dbatcher.chaos.seed=<seed>} replays one. The default run is a tenth of the full length, which
+ * {@code -Dbatcher.stress.scale=10} runs.
  */
 class ChaosTest {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosTest.class);
@@ -34,6 +36,10 @@ class ChaosTest {
   private static final int SUCCEEDED = 1;
   private static final int FAILED = 2;
   private static final int DEAD = 3;
+  /** Items of the first run: 100,000 by default, a million at the full scale of 10. */
+  private static final int FIRST_RUN_ITEMS = 100_000 * Stress.scale();
+  /** Items of each later run: 20,000 by default, 200,000 at the full scale of 10. */
+  private static final int LATER_RUN_ITEMS = 20_000 * Stress.scale();
 
   private static long[] seeds() {
     String fixed = System.getProperty("batcher.chaos.seed");
@@ -47,9 +53,9 @@ class ChaosTest {
   @Test
   void chaosSink_everyItemEndsExactlyOnce() throws Exception {
     long[] seeds = seeds();
-    run(seeds[0], 1_000_000, true);
+    run(seeds[0], FIRST_RUN_ITEMS, true);
     for (int i = 1; i < seeds.length; i++) {
-      run(seeds[i], 200_000, i % 2 == 0);
+      run(seeds[i], LATER_RUN_ITEMS, i % 2 == 0);
     }
   }
 
@@ -59,7 +65,10 @@ class ChaosTest {
     int inFlight = 2 + config.nextInt(3);
     double batchFailure = 0.02 + config.nextDouble() * 0.08;
     double itemFailure = 0.001 + config.nextDouble() * 0.01;
-    int poisonEvery = 5_000 + config.nextInt(20_000);
+    // 40 to 200 poisons per run, whatever its length (a million items: one in 5,000 to 25,000).
+    // Fewer would make "an atomic run bisects" a coin toss: a batch with poison is bisected only
+    // when the sink throws for it, which it does half the time.
+    int poisonEvery = (int) ((5_000L + config.nextInt(20_000)) * items / 1_000_000);
     String setup = "seed=" + seed + " items=" + items + " atomic=" + atomic + " maxBatchSize="
         + maxBatchSize + " inFlight=" + inFlight + " batchFailure=" + batchFailure
         + " itemFailure=" + itemFailure + " poisonEvery=" + poisonEvery;

@@ -5,6 +5,7 @@ import static dev.batcher.TestSupport.failureOf;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

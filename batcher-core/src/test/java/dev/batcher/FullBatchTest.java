@@ -2,6 +2,8 @@ package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batcher.testing.RecordingSink;
+import dev.batcher.testing.Stress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,42 +23,6 @@ import org.junit.jupiter.api.Test;
  * test failed before its fix.
  */
 class LifecycleRacesTest {
-
-  /** The system clock, stalling one chosen thread inside nanoTime(), and counting parks. */
-  static final class StallingTimeSource implements TimeSource {
-    final Map<String, AtomicLong> parks = new ConcurrentHashMap<>();
-    volatile Thread stallThread;
-    final CountDownLatch stalled = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    @Override
-    public long nanoTime() {
-      if (Thread.currentThread() == stallThread) {
-        stallThread = null;
-        stalled.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return System.nanoTime();
-    }
-
-    @Override
-    public void parkNanos(Object blocker, long nanos) {
-      parks.computeIfAbsent(Thread.currentThread().getName(), k -> new AtomicLong())
-          .incrementAndGet();
-      if (nanos > 0) {
-        LockSupport.parkNanos(blocker, nanos);
-      }
-    }
-
-    long parks(String namePart) {
-      return parks.entrySet().stream().filter(e -> e.getKey().contains(namePart))
-          .mapToLong(e -> e.getValue().get()).sum();
-    }
-  }
 
   @Test
   void close_withAHungSink_returnsOnceTheCallIsAbandoned() throws Exception {
@@ -170,16 +131,16 @@ class LifecycleRacesTest {
    */
   @Test
   void submitRacingCloseWithTimeout_isNeverStranded() throws Exception {
-    StallingTimeSource time = new StallingTimeSource();
+    ManualTimeSource time = ManualTimeSource.realTime();
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
         .timeSource(time).build();
     AtomicReference<CompletableFuture<Void>> submitted = new AtomicReference<>();
     Thread producer = new Thread(() -> submitted.set(b.submit(42)), "producer");
-    time.stallThread = producer;
+    ManualTimeSource.Stall stall = time.stallNextReadBy(producer);
     producer.start();
-    time.stalled.await(); // saw the batcher open, now stalled before claiming
+    stall.awaitStalled(); // saw the batcher open, now stalled before claiming
     assertThat(b.close(Duration.ZERO)).as("nothing was accepted yet").isTrue();
-    time.release.countDown();
+    stall.release();
     producer.join();
     CompletableFuture<Void> f = submitted.get();
     await().until(f::isDone);
@@ -188,7 +149,7 @@ class LifecycleRacesTest {
 
   @Test
   void monitor_doesNotPollWhileTheFormerLingers() throws Exception {
-    StallingTimeSource time = new StallingTimeSource();
+    ManualTimeSource time = ManualTimeSource.realTime();
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> BatchResult.success())
         .maxDelay(Duration.ofMillis(500)).maxDelayJitter(0).timeSource(time).build();
     await().until(() -> time.parks("-monitor") > 0);
@@ -198,26 +159,54 @@ class LifecycleRacesTest {
     b.close();
   }
 
+  /**
+   * A future failed by the monitor at its delivery timeout runs its callbacks on the monitor;
+   * close() called there must start closing and return at once. Were it to wait for the batcher
+   * to end, it would wait forever: the other hung call ends only when the monitor, stuck in that
+   * callback, abandons it. The batcher then ends: a later item is refused, and close() elsewhere
+   * finishes in time with every item counted once.
+   */
   @Test
   void close_fromATimeoutCallbackOnTheMonitor_doesNotBlockTheBatcher() throws Exception {
+    ManualTimeSource clock = new ManualTimeSource();
     CountDownLatch hang = new CountDownLatch(1);
     Batcher<Integer> b = Batcher.builder((List<Integer> batch) -> {
-      if (batch.contains(1)) {
-        hang.await();
-      }
+      hang.await();
       return BatchResult.success();
-    }).maxBatchSize(1).maxInFlightBatches(2).maxDelay(Duration.ofMillis(300)).maxDelayJitter(0)
-        .deliveryTimeout(Duration.ofMillis(400)).build();
+    }).name("closemon").maxBatchSize(1).maxInFlightBatches(2)
+        .deliveryTimeout(Duration.ofMillis(400)).timeSource(clock).build();
+    AtomicReference<String> callbackThread = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
-    b.submit(1);
-    b.submit(2).whenComplete((v, e) -> {
+    b.submit(1).whenComplete((v, e) -> {
+      callbackThread.set(Thread.currentThread().getName());
       b.close();
       closed.countDown();
     });
-    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    await().until(() -> b.metrics().inFlightBatches() == 1 && clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(200));
+    CompletableFuture<Void> second = b.submit(2); // its deadline is 200 ms after the first's
+    await().until(() -> b.metrics().inFlightBatches() == 2 && clock.isParked("-monitor"));
+
+    clock.advance(Duration.ofMillis(200)); // item 1's deadline: the monitor abandons its call
+    assertThat(closed.await(5, TimeUnit.SECONDS)).as("close() in the callback returned").isTrue();
+    assertThat(callbackThread.get()).isEqualTo("batcher-closemon-monitor");
+    assertThat(b.submit(3)).as("refused: closing").isCompletedExceptionally();
+    assertThat(second).isNotDone();
+    await().until(() -> clock.isParked("-monitor"));
+    clock.advance(Duration.ofMillis(200)); // item 2's deadline
+    await().until(second::isDone);
     hang.countDown();
-    assertThat(b.close(Duration.ofSeconds(5))).isIn(true, false);
-    assertThat(b.metrics().pending()).isZero();
+
+    assertThat(b.close(Duration.ofSeconds(5))).as("everything ended in time").isTrue();
+    BatcherMetrics m = b.metrics();
+    assertThat(m.submitted()).isEqualTo(3);
+    assertThat(m.dropped()).as("items 1 and 2").containsEntry(DropReason.DELIVERY_TIMEOUT, 2L)
+        .containsEntry(DropReason.CLOSE_TIMEOUT, 0L);
+    assertThat(m.refused()).as("item 3").containsEntry(RefusalReason.CLOSED, 1L);
+    assertThat(m.succeeded() + m.failed() + m.deadLettered()).isZero();
+    assertThat(m.totalDropped() + m.totalRefused()).as("every item ended once")
+        .isEqualTo(m.submitted());
+    assertThat(m.pending()).isZero();
   }
 
   @Test

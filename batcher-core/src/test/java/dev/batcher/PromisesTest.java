@@ -4,6 +4,7 @@ import static dev.batcher.TestSupport.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.testing.RecordingSink;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.time.Duration;

@@ -7,14 +7,12 @@ import dev.batcher.BatchResult;
 import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
 import dev.batcher.FlushCause;
-import dev.batcher.TimeSource;
+import dev.batcher.testing.ManualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** The batch former's decisions, driven through its seams. */
@@ -27,7 +25,7 @@ class BatchFormerTest {
    */
   @Test
   void fullByCount_waitsForAClaimedSlot_insteadOfSendingTheBatchShort() throws Exception {
-    SteppedClock clock = new SteppedClock();
+    ManualTimeSource clock = new ManualTimeSource();
     List<List<String>> batches = new CopyOnWriteArrayList<>();
     Batcher<String> b = Batcher.builder((BatchSink<String>) batch -> {
       batches.add(new ArrayList<>(batch));
@@ -39,7 +37,7 @@ class BatchFormerTest {
       CompletableFuture<Void> fa = b.submit("a");
       CompletableFuture<Void> fb = b.submit("b");
       long ticket = d.intake().claim(); // producer c: claimed, preempted before its publish
-      await().until(() -> clock.parked() > 0); // the former lingers on the clock
+      await().until(() -> clock.isParked("-flush-")); // the former lingers on the clock
 
       clock.advance(Duration.ofMillis(1)); // wakes the former: it counts three, a full batch
       await().until(() -> d.former().claimWaits() > 0 || !batches.isEmpty());
@@ -53,42 +51,6 @@ class BatchFormerTest {
           .containsEntry(FlushCause.DELAY, 0L);
     } finally {
       b.close(Duration.ofSeconds(5));
-    }
-  }
-
-  /** A clock that moves only when told; parked threads wake when it moves. */
-  private static final class SteppedClock implements TimeSource {
-    private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final List<Thread> parkedThreads = new CopyOnWriteArrayList<>();
-    private final AtomicLong parks = new AtomicLong();
-
-    @Override
-    public long nanoTime() {
-      return now.get();
-    }
-
-    @Override
-    public void parkNanos(Object blocker, long nanos) {
-      long deadline = now.get() + nanos;
-      Thread me = Thread.currentThread();
-      parkedThreads.add(me);
-      parks.incrementAndGet();
-      try {
-        if (now.get() - deadline < 0) {
-          LockSupport.park(blocker);
-        }
-      } finally {
-        parkedThreads.remove(me);
-      }
-    }
-
-    long parked() {
-      return parks.get();
-    }
-
-    void advance(Duration d) {
-      now.addAndGet(d.toNanos());
-      parkedThreads.forEach(LockSupport::unpark);
     }
   }
 }
