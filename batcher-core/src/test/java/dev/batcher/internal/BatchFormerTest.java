@@ -36,8 +36,8 @@ class BatchFormerTest {
     try {
       CompletableFuture<Void> fa = b.submit("a");
       CompletableFuture<Void> fb = b.submit("b");
-      long ticket = d.intake().claim(); // producer c: claimed, preempted before its publish
       await().until(() -> clock.isParked("-flush-")); // the former lingers on the clock
+      long ticket = d.intake().claim(); // producer c: claimed, preempted before its publish
 
       clock.advance(Duration.ofMillis(1)); // wakes the former: it counts three, a full batch
       await().until(() -> d.former().claimWaits() > 0 || !batches.isEmpty());
