@@ -76,4 +76,37 @@ class BatchResultTest {
     assertThat(r.isSuccess()).isTrue();
     assertThat(r.size()).isEqualTo(4);
   }
+
+  @Test
+  void notAttempted_marksOthersForAResendWithoutACause() {
+    IllegalArgumentException bad = new IllegalArgumentException("duplicate key");
+    BatchResult r = BatchResult.builder(4).failedPermanently(2, bad).othersNotAttempted().build();
+    assertThat(r.isSuccess()).isFalse();
+    assertThat(r.failedCount()).isEqualTo(1);
+    assertThat(r.notAttemptedCount()).isEqualTo(3);
+    assertThat(r.outcome(0)).isEqualTo(Outcome.NOT_ATTEMPTED);
+    assertThat(r.outcome(2)).isEqualTo(Outcome.FAILED_PERMANENTLY);
+    assertThat(r.cause(0)).isNull();
+    assertThat(r.toString()).isEqualTo("BatchResult{size=4, failed=1, notAttempted=3}");
+  }
+
+  @Test
+  void notAttempted_twice_isRejected() {
+    assertThatThrownBy(() -> BatchResult.builder(2).notAttempted(1).notAttempted(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("item 1 was already marked NOT_ATTEMPTED");
+  }
+
+  @Test
+  void batchFailed_fitsAnySizeAndHasNoItemOutcomes() {
+    IllegalStateException missing = new IllegalStateException("relation does not exist");
+    BatchResult r = BatchResult.batchFailed(missing);
+    assertThat(r.isSuccess()).isFalse();
+    assertThat(r.batchFailure()).isSameAs(missing);
+    assertThat(r.size()).isEqualTo(-1);
+    assertThatThrownBy(() -> r.outcome(0)).isInstanceOf(IllegalStateException.class)
+        .hasMessage("a batch failure has no per-item outcomes");
+    assertThatThrownBy(() -> BatchResult.batchFailed(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("cause");
+  }
 }

@@ -28,6 +28,8 @@ final class InFlight<T> {
   final long dispatchedAt;
   final Worker worker;
   final boolean pinned;
+  /** Whether dispatch left its items' attempt counts alone (see {@link FormedBatch#isolating}). */
+  final boolean isolating;
   /**
    * 0 until settled; written only through the compare-and-set in {@link #settle()}, whose winner
    * alone ends the call (completion and abandonment race for it).
@@ -42,6 +44,7 @@ final class InFlight<T> {
     this.dispatchedAt = dispatchedAt;
     this.worker = worker;
     this.pinned = batch.pinned;
+    this.isolating = batch.isolating;
   }
 
   /** True for exactly one caller: the one that ends this call. */

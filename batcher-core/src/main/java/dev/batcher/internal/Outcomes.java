@@ -60,6 +60,11 @@ final class Outcomes<T> {
     long sinkNanos = now - flight.dispatchedAt;
     List<Entry<T>> entries = flight.entries;
     Throwable broken = failure == null ? brokenContract(result, entries.size()) : null;
+    boolean splittable = true;
+    if (broken == null && failure == null && requireNonNull(result).batchFailure() != null) {
+      failure = result.batchFailure(); // about no item: retried whole, never split
+      splittable = false;
+    }
     Settlement<T> s = settler.settlement(entries.size());
     RetryPlan<T> again = null; // only when something failed
     int ok = 0;
@@ -85,6 +90,17 @@ final class Outcomes<T> {
               ok++;
               continue;
             }
+            if (outcome == BatchResult.Outcome.NOT_ATTEMPTED) {
+              Entry.Attempts a = e.attempts;
+              if (a != null && !flight.isolating) {
+                a.count--; // that send was no attempt of its own: the resend is
+              }
+              if (again == null) {
+                again = new RetryPlan<>(this, now, flight.pinned);
+              }
+              again.resend(e);
+              continue;
+            }
             Throwable cause = requireNonNull(r.cause(i));
             e.attemptFailed(flight.dispatchedAt, cause);
             if (outcome == BatchResult.Outcome.FAILED_PERMANENTLY) {
@@ -104,7 +120,7 @@ final class Outcomes<T> {
           e.attemptFailed(flight.dispatchedAt, failure);
         }
         again = new RetryPlan<>(this, now, flight.pinned);
-        failWhole(flight, failure, again, s);
+        failWhole(flight, failure, splittable, again, s);
       }
     } catch (Throwable bug) {
       // User code on this path (the retry classifier, a listener) threw. The batch is out of the
@@ -136,13 +152,20 @@ final class Outcomes<T> {
     } else if (result.size() >= 0 && result.size() != size) {
       return new IllegalStateException("BatchSink.write returned a result for " + result.size()
           + " items for a batch of " + size);
+    } else if (result.notAttemptedCount() == size && size > 0) {
+      // Sent again at once, without a backoff, such a batch would loop until its items time out.
+      return new IllegalStateException("BatchSink.write marked every item of a batch of " + size
+          + " NOT_ATTEMPTED; mark the item that failed, or throw");
     }
     return null;
   }
 
-  /** The sink threw for the whole batch: retry it, split it, or give its items up. */
-  private void failWhole(InFlight<T> flight, Throwable failure, RetryPlan<T> again,
-      Settlement<T> s) {
+  /**
+   * The whole batch failed: retry it, split it (if {@code splittable} and the sink is atomic), or
+   * give its items up.
+   */
+  private void failWhole(InFlight<T> flight, Throwable failure, boolean splittable,
+      RetryPlan<T> again, Settlement<T> s) {
     List<Entry<T>> live = new ArrayList<>(flight.entries.size());
     for (Entry<T> e : flight.entries) {
       if (!e.isFinished()) {
@@ -164,7 +187,7 @@ final class Outcomes<T> {
     if (spent.isEmpty()) {
       return;
     }
-    if (atomicSink && spent.size() > 1) {
+    if (atomicSink && splittable && spent.size() > 1) {
       // Nothing of an atomic batch was written: split it and send each half on its own.
       int mid = spent.size() / 2;
       counters.bisections.increment();

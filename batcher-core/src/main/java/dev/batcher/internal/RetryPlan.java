@@ -23,6 +23,7 @@ final class RetryPlan<T> {
   private final boolean pinned;
   private @Nullable Map<Integer, List<Entry<T>>> byAttempts;
   private @Nullable List<List<Entry<T>>> halves;
+  private @Nullable List<Entry<T>> resends;
   private @Nullable Map<Integer, Long> backoffs;
 
   RetryPlan(Outcomes<T> outcomes, long now, boolean pinned) {
@@ -72,6 +73,17 @@ final class RetryPlan<T> {
     return backoffs.computeIfAbsent(attempts, outcomes.retryPolicy::backoffNanos);
   }
 
+  /**
+   * An item the sink did not attempt (another item's failure rolled the batch back): sent again
+   * at once, without a backoff.
+   */
+  void resend(Entry<T> e) {
+    if (resends == null) {
+      resends = new ArrayList<>();
+    }
+    resends.add(e);
+  }
+
   /** A half of a failed atomic batch: sent on its own, at once. */
   void pin(List<Entry<T>> half) {
     if (halves == null) {
@@ -89,6 +101,10 @@ final class RetryPlan<T> {
         queue.handHalf(half, now);
         any = true;
       }
+    }
+    if (resends != null) {
+      queue.hand(resends, false, now); // due at once, and may share a batch with newer items
+      any = true;
     }
     if (byAttempts != null) {
       for (Map.Entry<Integer, List<Entry<T>>> g : byAttempts.entrySet()) {

@@ -130,14 +130,17 @@ final class Settlement<T> {
     settler.intake.release(n);
     settler.room.signal(n);
     complete(ended, errors, n, now, shareClock);
-    countFinishedByEpoch(ended, n);
+    // A caller may keep a future: it must not keep the item and the epochs reachable. The pass
+    // that counts epochs forgets them; items are forgotten there too unless the listener still
+    // needs them.
+    countFinishedByEpoch(ended, n, kinds == null);
     settler.flushes.poll();
     settler.lifecycle.afterRelease();
     if (kinds != null) {
       notifyEndings(ended, kinds, requireNonNull(details), n);
-    }
-    for (int i = 0; i < n; i++) {
-      ended[i].forget(); // a caller may keep the future: it must not keep the item and epochs
+      for (int i = 0; i < n; i++) {
+        ended[i].forget();
+      }
     }
   }
 
@@ -178,12 +181,21 @@ final class Settlement<T> {
     }
   }
 
-  /** Counts the endings per flush epoch; entries of one group nearly always share an epoch. */
-  private static <T> void countFinishedByEpoch(Entry<T>[] ended, int n) {
+  /**
+   * Counts the endings per flush epoch (entries of one group nearly always share an epoch) and
+   * makes each entry forget its epoch, and its item too if {@code forgetItems}.
+   */
+  private static <T> void countFinishedByEpoch(Entry<T>[] ended, int n, boolean forgetItems) {
     FlushTracker.Epoch run = null;
     long runLength = 0;
     for (int i = 0; i < n; i++) {
-      FlushTracker.Epoch epoch = ended[i].epoch;
+      Entry<T> e = ended[i];
+      FlushTracker.Epoch epoch = e.epoch;
+      if (forgetItems) {
+        e.forget();
+      } else {
+        e.epoch = null;
+      }
       if (epoch != run) {
         if (run != null) {
           run.finished.add(runLength);

@@ -148,7 +148,7 @@ final class SinkWorkers<T> {
       BatchResult result = null;
       Throwable failure = null;
       try {
-        result = s.write(itemsOf(batch.entries));
+        result = s.write(itemsOf(batch));
       } catch (Throwable t) {
         failure = t;
       }
@@ -184,7 +184,7 @@ final class SinkWorkers<T> {
       }
       CompletionStage<BatchResult> stage;
       try {
-        stage = requireNonNull(s.write(itemsOf(batch.entries)),
+        stage = requireNonNull(s.write(itemsOf(batch)),
             "AsyncBatchSink.write returned null instead of a stage");
       } catch (Throwable t) {
         complete(flight, null, t);
@@ -207,7 +207,11 @@ final class SinkWorkers<T> {
    * entries: an entry forgets its item once it has ended, and a call abandoned by the monitor (or a
    * sink that keeps the list) may still read it.
    */
-  private static <T> List<T> itemsOf(List<Entry<T>> entries) {
+  private static <T> List<T> itemsOf(FormedBatch<T> batch) {
+    if (batch.items != null) {
+      return new Items<>(batch.items); // taken by the former as it drained the batch
+    }
+    List<Entry<T>> entries = batch.entries;
     Object[] items = new Object[entries.size()];
     for (int i = 0; i < items.length; i++) {
       items[i] = entries.get(i).item;

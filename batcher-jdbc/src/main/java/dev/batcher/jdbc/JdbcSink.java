@@ -1,0 +1,418 @@
+package dev.batcher.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.batcher.BatchResult;
+import dev.batcher.BatchSink;
+import dev.batcher.jdbc.internal.Column;
+import dev.batcher.jdbc.internal.FailedItem;
+import dev.batcher.jdbc.internal.RowWriter;
+import dev.batcher.jdbc.internal.SqlErrors;
+import dev.batcher.jdbc.internal.StatementCounts;
+import dev.batcher.jdbc.internal.TableSpec;
+import dev.batcher.jdbc.internal.Writers;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLType;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link BatchSink} that writes each batch to a database table in one transaction on one
+ * connection: autocommit off, commit on success, rollback on failure, and the connection back to
+ * the pool in every case. Such a sink is {@linkplain #isAtomic() atomic}, so the batcher may split
+ * a failed batch to isolate a poison item; it says so itself.
+ *
+ * <pre>{@code
+ * JdbcSink<Like> sink = JdbcSink.<Like>builder(dataSource)
+ *     .table("likes")
+ *     .column("post_id", JDBCType.BIGINT, Like::postId)
+ *     .column("user_id", JDBCType.BIGINT, Like::userId)
+ *     .build();                       // the dialect's default strategy: UNNEST on PostgreSQL
+ * try (Batcher<Like> likes = Batcher.builder(sink).maxBatchSize(1000).build()) { ... }
+ * }</pre>
+ *
+ * <p><b>Failures</b> are classified by SQLState through the whole exception chain (see {@code
+ * docs/jdbc.md}): retryable ones (deadlock, serialization, connection, timeouts) are handed to the
+ * batcher as a failure of the whole batch, retried whole under its {@code RetryPolicy} and never
+ * split; errors about no item (a missing table or column, syntax, authentication) fail the batch
+ * at once, never split; errors about an item (data and constraint violations) pinpoint that item
+ * where the database names it (the others are sent again at once) and otherwise let the batcher
+ * split the batch. Errors reach the retry policy as {@link java.sql.SQLTransientException} or
+ * {@link java.sql.SQLNonTransientException} wrapping the driver's exception, with its SQLState.
+ *
+ * <p><b>Pools.</b> Use a pooled {@link DataSource} (HikariCP); a connection that failed with a
+ * connection error is aborted, not reused. Keep the pool's and the database's timeouts below the
+ * batcher's {@code deliveryTimeout}.
+ *
+ * <p>Thread-safe: a batcher with several batches in flight calls it from several threads, each
+ * call on its own connection. {@link #statements()} and {@link #roundTrips()} count what it sent.
+ *
+ * @param <T> the item type
+ */
+public final class JdbcSink<T> implements BatchSink<T> {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
+
+  private final DataSource dataSource;
+  private final Dialect dialect;
+  private final WriteStrategy strategy;
+  private final String target;
+  private final RowWriter<T> writer;
+  private final StatementCounts counts = new StatementCounts();
+
+  private JdbcSink(Builder<T> b, Dialect dialect, WriteStrategy strategy, String target,
+      RowWriter<T> writer) {
+    this.dataSource = b.dataSource;
+    this.dialect = dialect;
+    this.strategy = strategy;
+    this.target = target;
+    this.writer = writer;
+  }
+
+  /**
+   * Returns a builder for a sink that writes to {@code dataSource}.
+   *
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static <T> Builder<T> builder(DataSource dataSource) {
+    return new Builder<>(requireNonNull(dataSource, "dataSource"));
+  }
+
+  /** Always true: a batch is written in one transaction, all or nothing. */
+  @Override
+  public boolean isAtomic() {
+    return true;
+  }
+
+  /** The dialect, as set or detected. */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** The strategy, as set or the dialect's default. */
+  public WriteStrategy strategy() {
+    return strategy;
+  }
+
+  /**
+   * Statements sent so far: a JDBC batch of n rows counts n, a multi-row statement, UNNEST or COPY
+   * counts one. "100,000 likes became N statements" reads off this.
+   */
+  public long statements() {
+    return counts.statements();
+  }
+
+  /** Round trips to the database so far, commits and rollbacks included. */
+  public long roundTrips() {
+    return counts.roundTrips();
+  }
+
+  @Override
+  public BatchResult write(List<T> batch) throws Exception {
+    Connection c;
+    try {
+      c = dataSource.getConnection();
+    } catch (SQLException e) {
+      SqlErrors.Kind kind = SqlErrors.classify(e) == SqlErrors.Kind.BATCH
+          ? SqlErrors.Kind.BATCH : SqlErrors.Kind.RETRYABLE; // no connection: about no item
+      return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
+    }
+    boolean restoreAutoCommit = false;
+    boolean broken = false;
+    try {
+      if (c.getAutoCommit()) {
+        c.setAutoCommit(false);
+        restoreAutoCommit = true;
+      }
+      BatchResult partial = writer.write(c, batch, counts);
+      c.commit();
+      counts.roundTrip();
+      return partial == null ? BatchResult.success() : partial;
+    } catch (SQLException | RuntimeException e) {
+      rollback(c);
+      SqlErrors.Kind kind = SqlErrors.classify(e);
+      if (kind == SqlErrors.Kind.ITEM) {
+        int index = e instanceof FailedItem f ? f.index()
+            : e instanceof SQLException s ? writer.pinpoint(s, batch) : -1;
+        if (index >= 0 && batch.size() > 1) {
+          Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
+          return BatchResult.builder(batch.size()).failedPermanently(index, cause)
+              .othersNotAttempted().build();
+        }
+        Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
+        throw SqlErrors.forRetryPolicy(cause, kind); // the batcher splits the batch
+      }
+      broken = kind == SqlErrors.Kind.RETRYABLE && SqlErrors.isConnectionLost(e);
+      return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
+    } finally {
+      release(c, restoreAutoCommit, broken);
+    }
+  }
+
+  private void rollback(Connection c) {
+    try {
+      c.rollback();
+      counts.roundTrip();
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("JDBC sink for {}: rollback failed", target, e);
+    }
+  }
+
+  /** Gives the connection back; one whose connection was lost is aborted, not reused. */
+  private void release(Connection c, boolean restoreAutoCommit, boolean broken) {
+    if (broken) {
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException | RuntimeException e) {
+        LOG.debug("JDBC sink for {}: abort of a lost connection failed", target, e);
+      }
+    } else if (restoreAutoCommit) {
+      try {
+        c.setAutoCommit(true);
+      } catch (SQLException | RuntimeException e) {
+        LOG.debug("JDBC sink for {}: could not restore autocommit", target, e);
+      }
+    }
+    try {
+      c.close();
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("JDBC sink for {}: close failed", target, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcSink{" + target + ", " + dialect + ", " + strategy + "}";
+  }
+
+  /**
+   * Builds a {@link JdbcSink}: a table and typed columns, or an SQL statement and a binder for
+   * what the table form does not cover. Options are set once each; a bad value fails at the
+   * setter or at {@link #build()} with a message that names it. Not thread-safe.
+   *
+   * @param <T> the item type
+   */
+  public static final class Builder<T> {
+    /** Default {@link #maxStatementBytes} on MariaDB/MySQL: {@value} (a quarter of 16 MiB). */
+    public static final long DEFAULT_MARIADB_MAX_STATEMENT_BYTES = 4L << 20;
+
+    private final DataSource dataSource;
+    private @Nullable String[] table;
+    private final List<ColumnDef<T>> columns = new ArrayList<>();
+    private @Nullable List<String> keyColumns;
+    private @Nullable WriteStrategy strategy;
+    private @Nullable Dialect dialect;
+    private boolean updateOnly;
+    private boolean updateOnlySet;
+    private long maxStatementBytes = -1;
+    private @Nullable String sql;
+    private @Nullable StatementBinder<T> binder;
+
+    private record ColumnDef<T>(String name, SQLType type,
+        Function<? super T, ? extends @Nullable Object> value) {}
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = dataSource;
+    }
+
+    /**
+     * Sets the table, as its parts: {@code table("likes")} or {@code table("app", "likes")} for a
+     * schema-qualified name. Each part is quoted exactly as given.
+     */
+    public Builder<T> table(String... nameParts) {
+      requireNonNull(nameParts, "nameParts");
+      requireState(table == null, "table was already set to %s",
+          table == null ? null : String.join(".", table));
+      if (nameParts.length == 0) {
+        throw new IllegalArgumentException("table needs a name");
+      }
+      for (String p : nameParts) {
+        requireNonNull(p, "table name part");
+      }
+      this.table = nameParts.clone();
+      return this;
+    }
+
+    /**
+     * Adds a column: its name (quoted exactly as given), the JDBC type its values are bound as
+     * ({@link java.sql.JDBCType}), and how to read its value from an item (null binds SQL NULL).
+     */
+    public Builder<T> column(String name, SQLType type,
+        Function<? super T, ? extends @Nullable Object> value) {
+      requireNonNull(name, "name");
+      requireNonNull(type, "type");
+      requireNonNull(value, "value");
+      for (ColumnDef<T> c : columns) {
+        if (c.name().equals(name)) {
+          throw new IllegalArgumentException("column '" + name + "' was already added");
+        }
+      }
+      columns.add(new ColumnDef<>(name, type, value));
+      return this;
+    }
+
+    /**
+     * Sets the key columns (already added with {@link #column}) that {@link WriteStrategy#UPSERT},
+     * {@link WriteStrategy#INSERT_IGNORE} and {@link WriteStrategy#COUNTER_MERGE} match rows by:
+     * a primary key or unique constraint of the table.
+     */
+    public Builder<T> keyColumns(String... names) {
+      requireNonNull(names, "names");
+      requireState(keyColumns == null, "keyColumns was already set to %s", keyColumns);
+      if (names.length == 0) {
+        throw new IllegalArgumentException("keyColumns needs at least one column");
+      }
+      Set<String> unique = new LinkedHashSet<>(List.of(names));
+      if (unique.size() != names.length) {
+        throw new IllegalArgumentException("keyColumns repeats a column: " + List.of(names));
+      }
+      this.keyColumns = List.copyOf(unique);
+      return this;
+    }
+
+    /** Sets the write strategy. Default: the dialect's ({@link Dialect#defaultStrategy()}). */
+    public Builder<T> strategy(WriteStrategy strategy) {
+      requireNonNull(strategy, "strategy");
+      requireState(this.strategy == null, "strategy was already set to %s", this.strategy);
+      this.strategy = strategy;
+      return this;
+    }
+
+    /** Sets the dialect. Default: detected from a connection's metadata at {@link #build()}. */
+    public Builder<T> dialect(Dialect dialect) {
+      requireNonNull(dialect, "dialect");
+      requireState(this.dialect == null, "dialect was already set to %s", this.dialect);
+      this.dialect = dialect;
+      return this;
+    }
+
+    /**
+     * {@link WriteStrategy#COUNTER_MERGE} only: update existing rows and fail the item of a key
+     * that has no row (with SQLState 02000), instead of inserting it. Default false.
+     */
+    public Builder<T> updateOnly(boolean updateOnly) {
+      requireState(!updateOnlySet, "updateOnly was already set to %s", this.updateOnly);
+      this.updateOnly = updateOnly;
+      this.updateOnlySet = true;
+      return this;
+    }
+
+    /**
+     * The most bytes of values one multi-row statement may carry, estimated: keep it under the
+     * server's packet limit (MySQL {@code max_allowed_packet}). Default {@value
+     * #DEFAULT_MARIADB_MAX_STATEMENT_BYTES} on MariaDB/MySQL, no limit elsewhere (the 65,535
+     * bind-parameter limit always applies).
+     */
+    public Builder<T> maxStatementBytes(long maxStatementBytes) {
+      requireState(this.maxStatementBytes < 0, "maxStatementBytes was already set to %s",
+          this.maxStatementBytes);
+      if (maxStatementBytes <= 0) {
+        throw new IllegalArgumentException(
+            "maxStatementBytes must be positive: " + maxStatementBytes);
+      }
+      this.maxStatementBytes = maxStatementBytes;
+      return this;
+    }
+
+    /**
+     * Writes with an SQL statement of one row's parameters instead of a table and columns, for
+     * what the table form does not cover; strategies {@link WriteStrategy#ONE_BY_ONE} or {@link
+     * WriteStrategy#JDBC_BATCH} (the default).
+     */
+    public Builder<T> statement(String sql, StatementBinder<T> binder) {
+      requireNonNull(sql, "sql");
+      requireNonNull(binder, "binder");
+      requireState(this.sql == null, "statement was already set to %s", this.sql);
+      if (sql.isBlank()) {
+        throw new IllegalArgumentException("statement SQL must not be blank");
+      }
+      this.sql = sql;
+      this.binder = binder;
+      return this;
+    }
+
+    /**
+     * Builds the sink, detecting the dialect from a connection if it was not set.
+     *
+     * @throws IllegalStateException if options conflict or are missing, or the dialect cannot be
+     *     detected
+     * @throws IllegalArgumentException if an identifier cannot be held by the database
+     */
+    public JdbcSink<T> build() {
+      Dialect d = dialect != null ? dialect : detectDialect();
+      if (sql != null) {
+        requireState(table == null && columns.isEmpty(),
+            "statement(...) replaces table(...) and column(...): set one or the other%s", "");
+        WriteStrategy s = strategy == null ? WriteStrategy.JDBC_BATCH : strategy;
+        requireState(s == WriteStrategy.ONE_BY_ONE || s == WriteStrategy.JDBC_BATCH,
+            "a statement(...) sink writes ONE_BY_ONE or JDBC_BATCH, not %s", s);
+        return new JdbcSink<>(this, d, s, "statement " + sql,
+            Writers.forStatement(s, d, sql, requireNonNull(binder)));
+      }
+      requireState(table != null, "table(...) (or statement(...)) is required%s", "");
+      requireState(!columns.isEmpty(), "at least one column(...) is required%s", "");
+      WriteStrategy s = strategy == null ? d.defaultStrategy() : strategy;
+      requireState(d.supports(s), "strategy %s is not supported by %s", s, d);
+      boolean keyed = s == WriteStrategy.UPSERT || s == WriteStrategy.INSERT_IGNORE
+          || s == WriteStrategy.COUNTER_MERGE;
+      requireState(!keyed || keyColumns != null, "strategy %s needs keyColumns(...)", s);
+      requireState(!updateOnlySet || s == WriteStrategy.COUNTER_MERGE,
+          "updateOnly applies only to COUNTER_MERGE, not %s", s);
+      List<Column<T>> cols = new ArrayList<>();
+      for (ColumnDef<T> c : columns) {
+        cols.add(new Column<>(c.name(), d.quote("column", c.name()), c.type(), c.value()));
+      }
+      List<Integer> keys = new ArrayList<>();
+      if (keyColumns != null) {
+        for (String k : keyColumns) {
+          int i = indexOf(k);
+          if (i < 0) {
+            throw new IllegalArgumentException("key column '" + k + "' is not among the columns "
+                + columns.stream().map(ColumnDef::name).toList());
+          }
+          keys.add(i);
+        }
+        requireState(s != WriteStrategy.COUNTER_MERGE && s != WriteStrategy.UPSERT
+            || keys.size() < cols.size(), "strategy %s needs a column besides the keys", s);
+      }
+      String[] parts = requireNonNull(table);
+      TableSpec<T> spec = new TableSpec<>(d, String.join(".", parts), d.quoteTable(parts), cols,
+          keys);
+      long budget = maxStatementBytes > 0 ? maxStatementBytes
+          : d == Dialect.MARIADB ? DEFAULT_MARIADB_MAX_STATEMENT_BYTES : Long.MAX_VALUE;
+      return new JdbcSink<>(this, d, s, spec.quoted(),
+          Writers.forTable(s, spec, budget, updateOnly));
+    }
+
+    private int indexOf(String column) {
+      for (int i = 0; i < columns.size(); i++) {
+        if (columns.get(i).name().equals(column)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private Dialect detectDialect() {
+      try (Connection c = dataSource.getConnection()) {
+        return Dialect.detect(c);
+      } catch (SQLException e) {
+        throw new IllegalStateException("could not detect the SQL dialect (" + e.getMessage()
+            + "): set dialect(...) or check that the database is reachable", e);
+      }
+    }
+
+    private static void requireState(boolean ok, String template, @Nullable Object... args) {
+      if (!ok) {
+        throw new IllegalStateException(String.format(template, args));
+      }
+    }
+  }
+}

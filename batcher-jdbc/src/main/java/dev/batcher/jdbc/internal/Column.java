@@ -1,0 +1,40 @@
+package dev.batcher.jdbc.internal;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLType;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One column of a sink's table: its name as given, the name quoted for the dialect, its JDBC type
+ * and how to read its value from an item.
+ *
+ * <p>Internal: not API, may change in any release.
+ *
+ * @param name the name as the user gave it
+ * @param quoted the name quoted for the dialect
+ * @param type the JDBC type values are bound as
+ * @param value reads the column's value from an item; may return null
+ */
+public record Column<T>(String name, String quoted, SQLType type,
+    Function<? super T, ? extends @Nullable Object> value) {
+
+  /** The value of this column for {@code item}. */
+  public @Nullable Object valueOf(T item) {
+    return value.apply(item);
+  }
+
+  /** Binds this column's value for {@code item} to parameter {@code index} of {@code ps}. */
+  public void bind(PreparedStatement ps, int index, T item) throws SQLException {
+    Object v = value.apply(item);
+    Integer vendor = type.getVendorTypeNumber();
+    if (v == null) {
+      ps.setNull(index, vendor == null ? java.sql.Types.OTHER : vendor);
+    } else if (vendor != null) {
+      ps.setObject(index, v, vendor); // the int form: pgjdbc does not implement the SQLType one
+    } else {
+      ps.setObject(index, v, type);
+    }
+  }
+}

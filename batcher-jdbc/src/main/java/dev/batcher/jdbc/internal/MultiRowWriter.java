@@ -1,0 +1,88 @@
+package dev.batcher.jdbc.internal;
+
+import dev.batcher.BatchResult;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code MULTI_ROW}: {@code INSERT ... VALUES (?, ?), (?, ?), ...} (or the dialect's upsert or
+ * insert-ignore form), in chunks: no statement carries more than {@link #MAX_PARAMETERS} bind
+ * parameters (the PostgreSQL and MySQL protocol limit) or, by the size of its values, more than
+ * the byte budget. Full chunks share one statement text, so the driver can reuse its plan.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+public final class MultiRowWriter<T> implements RowWriter<T> {
+  /** Bind parameters one statement may carry: a 16-bit count in both protocols. */
+  public static final int MAX_PARAMETERS = 65_535;
+
+  private final TableSpec<T> table;
+  private final RowsSql sql;
+  private final int rowsPerChunk;
+  private final long maxStatementBytes;
+
+  /** How the statement text for {@code n} rows is made: a prefix, n rows, a suffix. */
+  public interface RowsSql {
+    String forRows(int n);
+  }
+
+  public MultiRowWriter(TableSpec<T> table, RowsSql sql, long maxStatementBytes) {
+    this.table = table;
+    this.sql = sql;
+    this.rowsPerChunk = MAX_PARAMETERS / table.columns().size();
+    this.maxStatementBytes = maxStatementBytes;
+  }
+
+  /** The most rows one statement carries by the parameter limit (9,362 for 7 columns). */
+  public int rowsPerChunk() {
+    return rowsPerChunk;
+  }
+
+  @Override
+  public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
+      throws SQLException {
+    int start = 0;
+    while (start < batch.size()) {
+      int end = chunkEnd(batch, start);
+      writeChunk(c, batch.subList(start, end), counts);
+      start = end;
+    }
+    return null;
+  }
+
+  /** The end of the chunk starting at {@code start}: by the parameter limit and the byte budget. */
+  private int chunkEnd(List<T> batch, int start) {
+    int end = Math.min(batch.size(), start + rowsPerChunk);
+    if (maxStatementBytes == Long.MAX_VALUE) {
+      return end;
+    }
+    long bytes = 0;
+    for (int i = start; i < end; i++) {
+      bytes += Estimates.rowBytes(table, batch.get(i));
+      if (bytes > maxStatementBytes && i > start) {
+        return i; // this row starts the next chunk; a row alone always gets a statement
+      }
+    }
+    return end;
+  }
+
+  private void writeChunk(Connection c, List<T> rows, StatementCounts counts)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.forRows(rows.size()))) {
+      int p = 1;
+      int width = table.columns().size();
+      for (T row : rows) {
+        int first = p;
+        for (Column<T> col : table.columns()) {
+          col.bind(ps, p++, row);
+        }
+        assert p - first == width;
+      }
+      counts.sent(1);
+      ps.executeUpdate();
+    }
+  }
+}
