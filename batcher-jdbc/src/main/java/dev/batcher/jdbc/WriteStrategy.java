@@ -18,11 +18,25 @@ public enum WriteStrategy {
   MULTI_ROW,
   /**
    * PostgreSQL only: one statement with fixed SQL text whatever the batch size, {@code INSERT ...
-   * SELECT * FROM unnest(?::bigint[], ?::text[], ...)}, one array bind per column. The default
-   * for PostgreSQL.
+   * SELECT * FROM unnest(?::bigint[], ?::text[], ...)}, one array bind per column: planned once
+   * per connection, no bind-parameter limit, one statement per batch. Column types map to array
+   * element types (BIGINT, INTEGER, SMALLINT, the character types as text, NUMERIC/DECIMAL,
+   * BOOLEAN/BIT, DOUBLE, REAL/FLOAT, TIMESTAMP, TIMESTAMP_WITH_TIMEZONE, DATE, the binary types
+   * as bytea, OTHER as uuid with {@link java.util.UUID} values); a sink with any other column type
+   * is refused when built, naming the column and its type. The statement cannot say which row
+   * broke it, so a data or constraint error lets the batcher split the batch. The default for
+   * PostgreSQL.
    */
   UNNEST,
-  /** PostgreSQL only: {@code COPY ... FROM STDIN} through pgjdbc's CopyManager, rows streamed. */
+  /**
+   * PostgreSQL only: {@code COPY t (...) FROM STDIN} through pgjdbc's CopyManager (pgjdbc must be
+   * on the path; the connection may be a pool's proxy), one statement per batch. Rows are streamed
+   * in 64 KiB buffers, never held as one batch-sized text, in COPY's text format with exact
+   * escaping: any text (backslashes, tabs, newlines, {@code \N}, {@code \.}, astral code points)
+   * reads back as written. A row the server refuses is pinpointed by the line its error names: that
+   * item alone fails and the others are sent again at once, so a batch with one poison costs two
+   * statements. Text PostgreSQL cannot store (a NUL character) fails its item with SQLState 22021.
+   */
   COPY,
   /**
    * Insert, or update the non-key columns of a row whose key exists (PostgreSQL {@code ON

@@ -25,6 +25,10 @@ public final class Writers {
       case MULTI_ROW:
         return new MultiRowWriter<>(table, n -> InsertSql.insertRows(table, n),
             maxStatementBytes);
+      case UNNEST:
+        return new UnnestWriter<>(table);
+      case COPY:
+        return new CopyWriter<>(table);
       default:
         throw new IllegalStateException("strategy " + strategy + " is not available yet");
     }
