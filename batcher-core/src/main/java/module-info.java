@@ -6,7 +6,7 @@
  */
 module dev.batcher.core {
   requires org.slf4j;
-  requires static org.jspecify;
+  requires static transitive org.jspecify;
   // Optional: only tests touch JDBC types; the retry classifier reads JDBC exceptions by class
   // name, so the batcher runs without java.sql in the image.
   requires static java.sql;

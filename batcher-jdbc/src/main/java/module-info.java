@@ -6,11 +6,13 @@
  * <p>Only {@code dev.batcher.jdbc} is API. {@code dev.batcher.jdbc.internal} is not exported and
  * may change in any release.
  */
+@SuppressWarnings("requires-automatic") // pgjdbc has an Automatic-Module-Name, no module-info
 module dev.batcher.jdbc {
   requires transitive dev.batcher.core;
   requires transitive java.sql;
   requires org.slf4j;
-  requires static org.jspecify;
+  // The API's nullness annotations: readers of the API see them, nobody needs them at run time.
+  requires static transitive org.jspecify;
   // Optional: COPY needs pgjdbc's CopyManager, which only PostgreSQL users have.
   requires static org.postgresql.jdbc;
 

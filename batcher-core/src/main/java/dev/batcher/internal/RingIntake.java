@@ -61,7 +61,7 @@ class RingIntake<T> extends RingFields<T> {
     super(flushes, capacity);
     long size = Long.highestOneBit(Math.max(2L, capacity) - 1) << 1; // power of two >= capacity
     this.mask = size - 1;
-    this.chunkShift = (int) Math.min(MAX_CHUNK_SHIFT, Long.numberOfTrailingZeros(size));
+    this.chunkShift = Math.min(MAX_CHUNK_SHIFT, Long.numberOfTrailingZeros(size));
     this.chunkMask = (1 << chunkShift) - 1;
     this.chunks = (Entry<T>[][]) new Entry<?>[(int) (size >>> chunkShift)][];
     this.chunks[0] = (Entry<T>[]) new Entry<?>[1 << chunkShift];

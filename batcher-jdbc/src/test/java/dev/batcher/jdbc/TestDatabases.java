@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each behind a small HikariCP pool. A database that does not answer fails the test with a message
  * that names it, the address tried and the variable to set; tests never skip silently.
  */
-public final class TestDatabases {
+final class TestDatabases {
   public static final String POSTGRES_VARIABLE = "BATCHER_POSTGRES_URL";
   public static final String POSTGRES_DEFAULT =
       "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
