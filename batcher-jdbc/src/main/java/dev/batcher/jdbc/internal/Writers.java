@@ -25,6 +25,12 @@ public final class Writers {
       case MULTI_ROW:
         return new MultiRowWriter<>(table, n -> InsertSql.insertRows(table, n),
             maxStatementBytes);
+      case UPSERT:
+        return KeyedInsertWriter.upsert(table, maxStatementBytes);
+      case INSERT_IGNORE:
+        return KeyedInsertWriter.insertIgnore(table, maxStatementBytes);
+      case COUNTER_MERGE:
+        return new CounterMergeWriter<>(table, maxStatementBytes, updateOnly);
       default:
         throw new IllegalStateException("strategy " + strategy + " is not available yet");
     }
