@@ -38,6 +38,8 @@ import org.jspecify.annotations.Nullable;
  *       RETURNING} would take one, but the order in which it locks rows is the plan's, not ours.)
  * </ul>
  * Chunks keep under 65,535 bind parameters and the byte budget, as {@link MultiRowWriter}'s do.
+ * On H2 a chunk whose new key a concurrent batch inserted first is sent again ({@link
+ * KeyedSql#sendRetryingDuplicatesOnH2}); H2 undid the failed run alone, so no delta counts twice.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -172,19 +174,25 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
           break;
         }
       }
-      try (PreparedStatement ps = c.prepareStatement(
-          KeyedSql.counterMerge(table, end - start))) {
-        int p = 1;
-        for (int i = start; i < end; i++) {
-          @Nullable Object[] row = rows.get(i).getValue().row;
-          for (int j = 0; j < row.length; j++) {
-            cols.get(j).bindValue(ps, p++, row[j]);
-          }
-        }
-        counts.sent(1);
-        ps.executeUpdate();
-      }
+      List<Map.Entry<List<@Nullable Object>, Merged>> chunk = rows.subList(start, end);
+      KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> sendChunk(c, chunk, counts));
       start = end;
+    }
+  }
+
+  private void sendChunk(Connection c, List<Map.Entry<List<@Nullable Object>, Merged>> chunk,
+      StatementCounts counts) throws SQLException {
+    List<Column<T>> cols = table.columns();
+    try (PreparedStatement ps = c.prepareStatement(KeyedSql.counterMerge(table, chunk.size()))) {
+      int p = 1;
+      for (Map.Entry<List<@Nullable Object>, Merged> e : chunk) {
+        @Nullable Object[] row = e.getValue().row;
+        for (int j = 0; j < row.length; j++) {
+          cols.get(j).bindValue(ps, p++, row[j]);
+        }
+      }
+      counts.sent(1);
+      ps.executeUpdate();
     }
   }
 

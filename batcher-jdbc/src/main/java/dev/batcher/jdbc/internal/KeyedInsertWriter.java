@@ -25,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  *       duplicate of any other unique index of the table is skipped as well.
  *   <li>rows go out in key order, so two batches that share keys lock them in the same order.
  * </ul>
- * Keys compare as {@link KeyedRows} says. Statements: one per chunk of the cut-down batch.
+ * Keys compare as {@link KeyedRows} says. Statements: one per chunk of the cut-down batch (on H2,
+ * again when a concurrent batch inserted one of its new keys first: {@link
+ * KeyedSql#sendRetryingDuplicatesOnH2}).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -62,6 +64,8 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     for (int i : winners) {
       send.add(batch.get(i));
     }
-    return rows.write(c, send, counts); // every item succeeds with its key's statement
+    // Each statement is idempotent (an upsert or insert-ignore), so H2 may run them all again.
+    KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> rows.write(c, send, counts));
+    return null; // every item succeeds with its key's row
   }
 }

@@ -1,5 +1,7 @@
 package dev.batcher.jdbc.internal;
 
+import dev.batcher.jdbc.Dialect;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.function.Function;
@@ -31,7 +33,39 @@ final class KeyedSql {
   /** The alias of the rows sent, in H2's MERGE ... USING. */
   private static final String SOURCE = "batcher_s";
 
+  /** Runs of a keyed statement on H2 that a concurrent insert of a new key may cost. */
+  static final int H2_ATTEMPTS = 5;
+
   private KeyedSql() {}
+
+  /** A statement (or a run of idempotent statements) to send. */
+  interface Send {
+    void run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code send}; on H2, runs it again when it fails with a duplicate key (23505), up to
+   * {@value #H2_ATTEMPTS} runs in all.
+   *
+   * <p>H2's {@code MERGE} decides "not matched" before it inserts, so when two transactions merge
+   * the same new key at once the second one's insert fails with a duplicate key once the first
+   * commits, where PostgreSQL's {@code ON CONFLICT} and MariaDB's {@code ON DUPLICATE KEY} would
+   * take the other branch. H2 undoes a failed statement alone and keeps the transaction, and by
+   * then the other row is committed, so the same statement run again matches it. A duplicate of
+   * another unique index fails every run and is thrown as it is.
+   */
+  static void sendRetryingDuplicatesOnH2(Dialect dialect, Send send) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        send.run();
+        return;
+      } catch (SQLException e) {
+        if (dialect != Dialect.H2 || attempt >= H2_ATTEMPTS || !"23505".equals(e.getSQLState())) {
+          throw e;
+        }
+      }
+    }
+  }
 
   static String upsert(TableSpec<?> t, int n) {
     return switch (t.dialect()) {
