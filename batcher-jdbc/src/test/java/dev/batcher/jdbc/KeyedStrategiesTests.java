@@ -183,6 +183,55 @@ abstract class KeyedStrategiesTests {
   }
 
   @Test
+  void counterMerge_byteBudget_splitsIntoStatementsAndStaysExact() throws Exception {
+    String t = newTable(q("id") + " bigint primary key, " + q("n") + " bigint not null");
+    // A row of two numbers is estimated at 8 + 24 + 24 = 56 bytes: 10 rows per statement.
+    JdbcSink<Delta> sink = JdbcSink.<Delta>builder(pool()).table(t)
+        .column("id", JDBCType.BIGINT, Delta::id)
+        .column("n", JDBCType.BIGINT, Delta::delta)
+        .keyColumns("id")
+        .strategy(WriteStrategy.COUNTER_MERGE)
+        .maxStatementBytes(560)
+        .build();
+    List<Delta> batch = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      batch.add(new Delta(i % 100, 2L));
+    }
+    assertThat(sink.write(batch).isSuccess()).isTrue();
+    assertThat(sink.statements()).isEqualTo(10); // 100 keys after summing, 10 per statement
+    assertThat(counters().values()).hasSize(100).allMatch(v -> v == 6);
+  }
+
+  @Test
+  void counterMerge_compositeKey_updateOnly_failsOnlyTheMissingKey() throws Exception {
+    String t = newTable(q("a") + " bigint not null, " + q("b") + " varchar(20) not null, "
+        + q("n") + " bigint not null, primary key (" + q("a") + ", " + q("b") + ")");
+    TestDatabases.exec(pool(), "INSERT INTO " + q(t) + " VALUES (1, 'x', 10), (2, 'y', 20)");
+    JdbcSink<Object[]> updateOnly = JdbcSink.<Object[]>builder(pool()).table(t)
+        .column("a", JDBCType.INTEGER, r -> r[0]) // an Integer key: read back as a Long
+        .column("b", JDBCType.VARCHAR, r -> r[1])
+        .column("n", JDBCType.BIGINT, r -> r[2])
+        .keyColumns("a", "b")
+        .strategy(WriteStrategy.COUNTER_MERGE)
+        .updateOnly(true)
+        .build();
+    BatchResult r = updateOnly.write(List.of(new Object[] {2, "y", 1L},
+        new Object[] {1, "y", 5L}, new Object[] {1, "x", 3L}, new Object[] {2, "y", 4L}));
+    assertThat(r.failedCount()).isEqualTo(1);
+    assertThat(r.outcome(1)).isEqualTo(BatchResult.Outcome.FAILED_PERMANENTLY);
+    assertThat(r.cause(1)).hasMessageContaining("[1, y]");
+    Map<String, Long> rows = new TreeMap<>();
+    try (Connection c = pool().getConnection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT " + q("a") + ", " + q("b") + ", " + q("n")
+            + " FROM " + q(t))) {
+      while (rs.next()) {
+        rows.put(rs.getLong(1) + rs.getString(2), rs.getLong(3));
+      }
+    }
+    assertThat(rows).containsExactly(Map.entry("1x", 13L), Map.entry("2y", 25L));
+  }
+
+  @Test
   void counterMerge_concurrentBatchesInOppositeOrders_neverDeadlock() throws Exception {
     oppositeOrders(false);
   }

@@ -166,6 +166,7 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
       int end = Math.min(rows.size(), start + perChunk);
       long bytes = 0;
       for (int i = start; i < end; i++) {
+        bytes += 8; // per row, as Estimates.rowBytes counts it
         for (Object v : rows.get(i).getValue().row) {
           bytes += Estimates.valueBytes(v);
         }
