@@ -38,6 +38,19 @@ abstract class JdbcContract extends BatchSinkContractTest<JdbcContract.Row> {
   /** The strategy under test. */
   abstract WriteStrategy strategy();
 
+  /**
+   * The key columns the sink is given: none by default; {@code "id"} for the keyed strategies.
+   * Under {@link WriteStrategy#COUNTER_MERGE} the {@code name} column is a NOT NULL counter, and a
+   * good item's name is its delta in digits.
+   */
+  String[] keyColumns() {
+    return new String[0];
+  }
+
+  private boolean counter() {
+    return strategy() == WriteStrategy.COUNTER_MERGE;
+  }
+
   @Override
   protected BatchSink<Row> createSink() throws Exception {
     HikariDataSource pool = TestDatabases.of(dialect());
@@ -46,12 +59,19 @@ abstract class JdbcContract extends BatchSinkContractTest<JdbcContract.Row> {
     String q = dialect().quote("table", table); // as the sink names it: exactly, case kept
     TestDatabases.exec(pool, "DROP TABLE IF EXISTS " + q,
         "CREATE TABLE " + q + " (" + dialect().quote("column", "id") + " bigint primary key, "
-            + dialect().quote("column", "name") + " varchar(200) not null)");
-    return JdbcSink.<Row>builder(flaky(pool)).table(table)
-        .column("id", JDBCType.BIGINT, Row::id)
-        .column("name", JDBCType.VARCHAR, Row::name)
-        .strategy(strategy())
-        .build();
+            + dialect().quote("column", "name") + (counter() ? " bigint" : " varchar(200)")
+            + " not null)");
+    JdbcSink.Builder<Row> b = JdbcSink.<Row>builder(flaky(pool)).table(table)
+        .column("id", JDBCType.BIGINT, Row::id);
+    if (counter()) {
+      b.column("name", JDBCType.BIGINT, r -> r.name() == null ? null : Long.valueOf(r.name()));
+    } else {
+      b.column("name", JDBCType.VARCHAR, Row::name);
+    }
+    if (keyColumns().length > 0) {
+      b.keyColumns(keyColumns());
+    }
+    return b.strategy(strategy()).build();
   }
 
   /** Makes the next connection the sink asks for fail with a transient connection error. */
@@ -81,7 +101,7 @@ abstract class JdbcContract extends BatchSinkContractTest<JdbcContract.Row> {
 
   @Override
   protected Row goodItem(int i) {
-    return new Row(i, "good-" + i);
+    return new Row(i, counter() ? String.valueOf(i) : "good-" + i);
   }
 
   @Override

@@ -27,7 +27,11 @@ public record Column<T>(String name, String quoted, SQLType type,
 
   /** Binds this column's value for {@code item} to parameter {@code index} of {@code ps}. */
   public void bind(PreparedStatement ps, int index, T item) throws SQLException {
-    Object v = value.apply(item);
+    bindValue(ps, index, value.apply(item));
+  }
+
+  /** Binds {@code v}, a value of this column (or a sum of them), to parameter {@code index}. */
+  public void bindValue(PreparedStatement ps, int index, @Nullable Object v) throws SQLException {
     Integer vendor = type.getVendorTypeNumber();
     if (v == null) {
       ps.setNull(index, vendor == null ? java.sql.Types.OTHER : vendor);

@@ -16,22 +16,18 @@ public final class Writers {
   public static <T> RowWriter<T> forTable(WriteStrategy strategy, TableSpec<T> table,
       long maxStatementBytes, boolean updateOnly) {
     Binding<T> binding = Binding.of(table);
-    switch (strategy) {
-      case ONE_BY_ONE:
-        return new OneByOneWriter<>(table.insertOneRow(), binding);
-      case JDBC_BATCH:
-        return new JdbcBatchWriter<>(table.insertOneRow(), binding,
-            batchCountsPerItem(table.dialect()));
-      case MULTI_ROW:
-        return new MultiRowWriter<>(table, n -> InsertSql.insertRows(table, n),
-            maxStatementBytes);
-      case UNNEST:
-        return new UnnestWriter<>(table);
-      case COPY:
-        return new CopyWriter<>(table);
-      default:
-        throw new IllegalStateException("strategy " + strategy + " is not available yet");
-    }
+    return switch (strategy) { // exhaustive: a new strategy does not compile without its writer
+      case ONE_BY_ONE -> new OneByOneWriter<>(table.insertOneRow(), binding);
+      case JDBC_BATCH -> new JdbcBatchWriter<>(table.insertOneRow(), binding,
+          batchCountsPerItem(table.dialect()));
+      case MULTI_ROW -> new MultiRowWriter<>(table, n -> InsertSql.insertRows(table, n),
+          maxStatementBytes);
+      case UNNEST -> new UnnestWriter<>(table);
+      case COPY -> new CopyWriter<>(table);
+      case UPSERT -> KeyedInsertWriter.upsert(table, maxStatementBytes);
+      case INSERT_IGNORE -> KeyedInsertWriter.insertIgnore(table, maxStatementBytes);
+      case COUNTER_MERGE -> new CounterMergeWriter<>(table, maxStatementBytes, updateOnly);
+    };
   }
 
   /** The writer of {@code strategy} (ONE_BY_ONE or JDBC_BATCH) for SQL given as text. */

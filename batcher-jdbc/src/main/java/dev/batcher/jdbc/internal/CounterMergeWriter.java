@@ -1,0 +1,226 @@
+package dev.batcher.jdbc.internal;
+
+import dev.batcher.BatchResult;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code COUNTER_MERGE}: adds each item's value columns (deltas) to the row of its key.
+ *
+ * <p>It promises:
+ * <ul>
+ *   <li>each key is sent once, with the sum of its items' deltas ({@code Long}, {@code Integer},
+ *       {@code Short}, {@code Byte} add as {@code long}, failing on overflow; a {@code BigDecimal}
+ *       or {@code BigInteger} makes the sum a {@code BigDecimal}; a null delta makes the sum null,
+ *       which a NOT NULL counter rejects), so after commit every counter moved by exactly the sum
+ *       of the batch's deltas for it;
+ *   <li>keys go out <b>sorted</b> ({@link KeyedRows#ORDER}), and the rows are locked in that order,
+ *       so concurrent batches over the same keys wait for each other and never deadlock;
+ *   <li>by default a key with no row is inserted with its summed delta ({@link
+ *       KeyedSql#counterMerge}): one statement per chunk;
+ *   <li>{@code updateOnly}: the existing rows are first selected and locked in key order ({@link
+ *       KeyedSql#lockExisting}, {@code SELECT ... ORDER BY k FOR UPDATE}), then only those keys
+ *       are merged, so nothing is inserted; every item whose key has no row fails permanently with
+ *       an {@link SQLException} of SQLState {@value #NO_ROW} naming the key and the table, while
+ *       the others commit: two statements per chunk. (PostgreSQL's {@code UPDATE ... FROM ...
+ *       RETURNING} would take one, but the order in which it locks rows is the plan's, not ours.)
+ * </ul>
+ * Chunks keep under 65,535 bind parameters and the byte budget, as {@link MultiRowWriter}'s do.
+ * On H2 a chunk whose new key a concurrent batch inserted first is sent again ({@link
+ * KeyedSql#sendRetryingDuplicatesOnH2}); H2 undid the failed run alone, so no delta counts twice.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+public final class CounterMergeWriter<T> implements RowWriter<T> {
+  /** SQLState of an update-only item whose key has no row: "no data". */
+  public static final String NO_ROW = "02000";
+
+  private final TableSpec<T> table;
+  private final long maxStatementBytes;
+  private final boolean updateOnly;
+
+  /** One key of the batch: its row of values (deltas summed) and the items that make it up. */
+  private static final class Merged {
+    final @Nullable Object[] row;
+    final List<Integer> items = new ArrayList<>(1);
+
+    Merged(@Nullable Object[] row) {
+      this.row = row;
+    }
+  }
+
+  public CounterMergeWriter(TableSpec<T> table, long maxStatementBytes, boolean updateOnly) {
+    this.table = table;
+    this.maxStatementBytes = maxStatementBytes;
+    this.updateOnly = updateOnly;
+  }
+
+  @Override
+  public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
+      throws SQLException {
+    List<Map.Entry<List<@Nullable Object>, Merged>> merged = merge(batch);
+    if (!updateOnly) {
+      send(c, merged, counts);
+      return null;
+    }
+    Set<List<@Nullable Object>> existing = lockExisting(c, merged, counts);
+    List<Map.Entry<List<@Nullable Object>, Merged>> present = new ArrayList<>(existing.size());
+    BatchResult.Builder result = null;
+    for (Map.Entry<List<@Nullable Object>, Merged> e : merged) {
+      if (existing.contains(e.getKey())) {
+        present.add(e);
+        continue;
+      }
+      if (result == null) {
+        result = BatchResult.builder(batch.size());
+      }
+      for (int i : e.getValue().items) {
+        result.failedPermanently(i, new SQLException("COUNTER_MERGE updateOnly: " + table.name()
+            + " has no row for key " + e.getKey(), NO_ROW));
+      }
+    }
+    send(c, present, counts);
+    return result == null ? null : result.build();
+  }
+
+  /** The batch as one row per key, deltas summed, in key order. */
+  private List<Map.Entry<List<@Nullable Object>, Merged>> merge(List<T> batch) {
+    List<Column<T>> cols = table.columns();
+    Map<List<@Nullable Object>, Merged> byKey = new LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      T item = batch.get(i);
+      List<@Nullable Object> key = KeyedRows.keyOf(table, item);
+      Merged m = byKey.get(key);
+      if (m == null) {
+        @Nullable Object[] row = new Object[cols.size()];
+        for (int j = 0; j < row.length; j++) {
+          row[j] = cols.get(j).valueOf(item);
+        }
+        m = new Merged(row);
+        byKey.put(key, m);
+      } else {
+        for (Column<T> v : table.valueColumns()) {
+          int j = cols.indexOf(v);
+          m.row[j] = add(m.row[j], v.valueOf(item));
+        }
+      }
+      m.items.add(i);
+    }
+    List<Map.Entry<List<@Nullable Object>, Merged>> sorted = new ArrayList<>(byKey.entrySet());
+    sorted.sort(Map.Entry.comparingByKey(KeyedRows.ORDER));
+    return sorted;
+  }
+
+  /** Selects and locks, in key order, the rows of {@code merged}'s keys; returns the keys found. */
+  private Set<List<@Nullable Object>> lockExisting(Connection c,
+      List<Map.Entry<List<@Nullable Object>, Merged>> merged, StatementCounts counts)
+      throws SQLException {
+    Set<List<@Nullable Object>> found = new HashSet<>();
+    List<Column<T>> keys = table.keyColumns();
+    int perChunk = MultiRowWriter.MAX_PARAMETERS / keys.size();
+    for (int start = 0; start < merged.size(); start += perChunk) {
+      List<Map.Entry<List<@Nullable Object>, Merged>> chunk =
+          merged.subList(start, Math.min(merged.size(), start + perChunk));
+      try (PreparedStatement ps = c.prepareStatement(
+          KeyedSql.lockExisting(table, chunk.size()))) {
+        int p = 1;
+        for (Map.Entry<List<@Nullable Object>, Merged> e : chunk) {
+          for (int k = 0; k < keys.size(); k++) {
+            keys.get(k).bindValue(ps, p++, e.getValue().row[table.keys().get(k)]);
+          }
+        }
+        counts.sent(1);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            @Nullable Object[] k = new Object[keys.size()];
+            for (int i = 0; i < k.length; i++) {
+              k[i] = KeyedRows.normalize(rs.getObject(i + 1));
+            }
+            found.add(Arrays.asList(k));
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Sends the counter merge of {@code rows}, in chunks. */
+  private void send(Connection c, List<Map.Entry<List<@Nullable Object>, Merged>> rows,
+      StatementCounts counts) throws SQLException {
+    List<Column<T>> cols = table.columns();
+    int perChunk = MultiRowWriter.MAX_PARAMETERS / cols.size();
+    int start = 0;
+    while (start < rows.size()) {
+      int end = Math.min(rows.size(), start + perChunk);
+      long bytes = 0;
+      for (int i = start; i < end; i++) {
+        bytes += 8; // per row, as Estimates.rowBytes counts it
+        for (Object v : rows.get(i).getValue().row) {
+          bytes += Estimates.valueBytes(v);
+        }
+        if (bytes > maxStatementBytes && i > start) {
+          end = i; // this row starts the next chunk; a row alone always gets a statement
+          break;
+        }
+      }
+      List<Map.Entry<List<@Nullable Object>, Merged>> chunk = rows.subList(start, end);
+      KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> sendChunk(c, chunk, counts));
+      start = end;
+    }
+  }
+
+  private void sendChunk(Connection c, List<Map.Entry<List<@Nullable Object>, Merged>> chunk,
+      StatementCounts counts) throws SQLException {
+    List<Column<T>> cols = table.columns();
+    try (PreparedStatement ps = c.prepareStatement(KeyedSql.counterMerge(table, chunk.size()))) {
+      int p = 1;
+      for (Map.Entry<List<@Nullable Object>, Merged> e : chunk) {
+        @Nullable Object[] row = e.getValue().row;
+        for (int j = 0; j < row.length; j++) {
+          cols.get(j).bindValue(ps, p++, row[j]);
+        }
+      }
+      counts.sent(1);
+      ps.executeUpdate();
+    }
+  }
+
+  /** {@code a + b} for deltas; null if either is null. */
+  static @Nullable Object add(@Nullable Object a, @Nullable Object b) {
+    if (a == null || b == null) {
+      return null;
+    }
+    if (isWhole(a) && isWhole(b)) {
+      return Math.addExact(((Number) a).longValue(), ((Number) b).longValue());
+    }
+    return decimal(a).add(decimal(b));
+  }
+
+  private static boolean isWhole(Object v) {
+    return v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte;
+  }
+
+  private static BigDecimal decimal(Object v) {
+    if (v instanceof BigDecimal d) {
+      return d;
+    } else if (v instanceof BigInteger b) {
+      return new BigDecimal(b);
+    } else if (isWhole(v)) {
+      return BigDecimal.valueOf(((Number) v).longValue());
+    }
+    throw new IllegalArgumentException("a COUNTER_MERGE delta must be a Long, Integer, Short, "
+        + "Byte, BigInteger or BigDecimal, not " + v.getClass().getName() + ": " + v);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.batcher.jdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batcher.jdbc.Dialect;
+import java.math.BigDecimal;
+import java.sql.JDBCType;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The keyed statements' text per dialect, and how keys compare. */
+class KeyedSqlTest {
+  record Hit(long post, long user, long n) {}
+
+  private static TableSpec<Hit> table(Dialect d) {
+    List<Column<Hit>> cols = List.of(
+        new Column<>("post", d.quote("column", "post"), JDBCType.BIGINT, Hit::post),
+        new Column<>("user", d.quote("column", "user"), JDBCType.BIGINT, Hit::user),
+        new Column<>("n", d.quote("column", "n"), JDBCType.BIGINT, Hit::n));
+    return new TableSpec<>(d, "hits", d.quoteTable("hits"), cols, List.of(0, 1));
+  }
+
+  @Test
+  void upsert_perDialect() {
+    assertThat(KeyedSql.upsert(table(Dialect.POSTGRESQL), 2)).isEqualTo(
+        "INSERT INTO \"hits\" (\"post\", \"user\", \"n\") VALUES (?, ?, ?), (?, ?, ?)"
+            + " ON CONFLICT (\"post\", \"user\") DO UPDATE SET \"n\" = EXCLUDED.\"n\"");
+    assertThat(KeyedSql.upsert(table(Dialect.MARIADB), 1)).isEqualTo(
+        "INSERT INTO `hits` (`post`, `user`, `n`) VALUES (?, ?, ?)"
+            + " ON DUPLICATE KEY UPDATE `n` = VALUES(`n`)");
+    assertThat(KeyedSql.upsert(table(Dialect.H2), 1)).isEqualTo(
+        "MERGE INTO \"hits\" (\"post\", \"user\", \"n\") KEY (\"post\", \"user\") VALUES (?, ?, ?)");
+  }
+
+  @Test
+  void insertIgnore_perDialect_mariaDbSkipsOnlyDuplicates() {
+    assertThat(KeyedSql.insertIgnore(table(Dialect.POSTGRESQL), 1)).endsWith(
+        " ON CONFLICT (\"post\", \"user\") DO NOTHING");
+    assertThat(KeyedSql.insertIgnore(table(Dialect.MARIADB), 1))
+        .doesNotContain("IGNORE").endsWith(" ON DUPLICATE KEY UPDATE `post` = `post`");
+    assertThat(KeyedSql.insertIgnore(table(Dialect.H2), 1)).isEqualTo(
+        "MERGE INTO \"hits\" AS batcher_t USING (VALUES (?, ?, ?)) AS batcher_s"
+            + " (\"post\", \"user\", \"n\") ON batcher_t.\"post\" = batcher_s.\"post\""
+            + " AND batcher_t.\"user\" = batcher_s.\"user\" WHEN NOT MATCHED THEN INSERT"
+            + " (\"post\", \"user\", \"n\") VALUES (batcher_s.\"post\", batcher_s.\"user\","
+            + " batcher_s.\"n\")");
+  }
+
+  @Test
+  void counterMerge_perDialect_adds() {
+    assertThat(KeyedSql.counterMerge(table(Dialect.POSTGRESQL), 1)).isEqualTo(
+        "INSERT INTO \"hits\" AS batcher_t (\"post\", \"user\", \"n\") VALUES (?, ?, ?)"
+            + " ON CONFLICT (\"post\", \"user\") DO UPDATE SET \"n\" = batcher_t.\"n\""
+            + " + EXCLUDED.\"n\"");
+    assertThat(KeyedSql.counterMerge(table(Dialect.MARIADB), 1)).endsWith(
+        " ON DUPLICATE KEY UPDATE `n` = `n` + VALUES(`n`)");
+    assertThat(KeyedSql.counterMerge(table(Dialect.H2), 1)).contains(
+        " WHEN MATCHED THEN UPDATE SET \"n\" = batcher_t.\"n\" + batcher_s.\"n\""
+            + " WHEN NOT MATCHED THEN INSERT");
+  }
+
+  @Test
+  void lockExisting_compositeKey_rowValuesInKeyOrder() {
+    assertThat(KeyedSql.lockExisting(table(Dialect.POSTGRESQL), 2)).isEqualTo(
+        "SELECT \"post\", \"user\" FROM \"hits\" WHERE (\"post\", \"user\") IN ((?, ?), (?, ?))"
+            + " ORDER BY \"post\", \"user\" FOR UPDATE");
+  }
+
+  @Test
+  void keys_compareByValue_acrossNumberTypes() {
+    assertThat(KeyedRows.normalize(7)).isEqualTo(7L);
+    assertThat(KeyedRows.normalize(new BigDecimal("7.00"))).isEqualTo(7L);
+    assertThat(KeyedRows.normalize(new BigDecimal("7.50"))).isEqualTo(new BigDecimal("7.5"));
+    assertThat(KeyedRows.ORDER.compare(Arrays.asList(1L, "b"), Arrays.asList(1L, "a")))
+        .isPositive();
+    assertThat(KeyedRows.ORDER.compare(Arrays.asList((Object) null), Arrays.asList(0L)))
+        .isNegative();
+  }
+
+  @Test
+  void deltas_sumAsLongOrDecimal() {
+    assertThat(CounterMergeWriter.add(1, 2L)).isEqualTo(3L);
+    assertThat(CounterMergeWriter.add(1L, new BigDecimal("0.5"))).isEqualTo(new BigDecimal("1.5"));
+    assertThat(CounterMergeWriter.add(null, 2L)).isNull();
+  }
+}
