@@ -35,16 +35,21 @@ final class PgBatchEntry {
         || failure.getMessage() == null) {
       return -1;
     }
-    Matcher m = ENTRY.matcher(failure.getMessage());
+    int entry = entryNumber(failure.getMessage());
+    if (entry < 0 || entry >= batchSize || rewrites(c)) {
+      return -1;
+    }
+    return entry;
+  }
+
+  /** The N of a message starting {@code "Batch entry N "}, or -1. */
+  static int entryNumber(String message) {
+    Matcher m = ENTRY.matcher(message);
     String digits = m.find() ? m.group(1).replaceAll("\\D", "") : "";
     if (digits.isEmpty() || digits.length() > 9) {
       return -1;
     }
-    int entry = Integer.parseInt(digits);
-    if (entry >= batchSize || rewrites(c)) {
-      return -1;
-    }
-    return entry;
+    return Integer.parseInt(digits);
   }
 
   /** Whether pgjdbc rewrites batched inserts on {@code c}; true when it cannot tell. */
