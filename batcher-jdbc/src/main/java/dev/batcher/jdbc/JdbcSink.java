@@ -269,7 +269,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * Sets the key columns (already added with {@link #column}) that {@link WriteStrategy#UPSERT},
      * {@link WriteStrategy#INSERT_IGNORE} and {@link WriteStrategy#COUNTER_MERGE} match rows by:
-     * a primary key or unique constraint of the table.
+     * a primary key or unique constraint of the table. On MariaDB/MySQL, whose duplicate-key error
+     * names the key's values but not its columns, they also let the sink pinpoint the item of a
+     * duplicate key under any strategy.
      */
     public Builder<T> keyColumns(String... names) {
       requireNonNull(names, "names");
