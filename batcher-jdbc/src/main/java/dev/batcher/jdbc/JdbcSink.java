@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.batcher.BatchResult;
 import dev.batcher.BatchSink;
 import dev.batcher.jdbc.internal.Column;
+import dev.batcher.jdbc.internal.DuplicateKeys;
 import dev.batcher.jdbc.internal.FailedItem;
 import dev.batcher.jdbc.internal.RowWriter;
 import dev.batcher.jdbc.internal.SqlErrors;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * split; errors about no item (a missing table or column, syntax, authentication) fail the batch
  * at once, never split; errors about an item (data and constraint violations) pinpoint that item
  * where the database names it (the others are sent again at once) and otherwise let the batcher
- * split the batch. Errors reach the retry policy as {@link java.sql.SQLTransientException} or
+ * split the batch. A unique violation is pinpointed by the key the database names (PostgreSQL's
+ * detail, or MariaDB's duplicate entry read against {@link Builder#keyColumns key columns}) when
+ * exactly one item has that key. Errors reach the retry policy as {@link java.sql.SQLTransientException} or
  * {@link java.sql.SQLNonTransientException} wrapping the driver's exception, with its SQLState.
  *
  * <p><b>Pools.</b> Use a pooled {@link DataSource} (HikariCP); a connection that failed with a
@@ -65,15 +68,17 @@ public final class JdbcSink<T> implements BatchSink<T> {
   private final WriteStrategy strategy;
   private final String target;
   private final RowWriter<T> writer;
+  private final @Nullable DuplicateKeys<T> duplicates;
   private final StatementCounts counts = new StatementCounts();
 
   private JdbcSink(Builder<T> b, Dialect dialect, WriteStrategy strategy, String target,
-      RowWriter<T> writer) {
+      RowWriter<T> writer, @Nullable DuplicateKeys<T> duplicates) {
     this.dataSource = b.dataSource;
     this.dialect = dialect;
     this.strategy = strategy;
     this.target = target;
     this.writer = writer;
+    this.duplicates = duplicates;
   }
 
   /**
@@ -141,6 +146,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
       if (kind == SqlErrors.Kind.ITEM) {
         int index = e instanceof FailedItem f ? f.index()
             : e instanceof SQLException s ? writer.pinpoint(s, batch) : -1;
+        if (index < 0 && duplicates != null) {
+          index = duplicates.pinpoint(e, batch); // the key a unique violation names
+        }
         if (index >= 0 && batch.size() > 1) {
           Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
           return BatchResult.builder(batch.size()).failedPermanently(index, cause)
@@ -261,7 +269,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * Sets the key columns (already added with {@link #column}) that {@link WriteStrategy#UPSERT},
      * {@link WriteStrategy#INSERT_IGNORE} and {@link WriteStrategy#COUNTER_MERGE} match rows by:
-     * a primary key or unique constraint of the table.
+     * a primary key or unique constraint of the table. On MariaDB/MySQL, whose duplicate-key error
+     * names the key's values but not its columns, they also let the sink pinpoint the item of a
+     * duplicate key under any strategy.
      */
     public Builder<T> keyColumns(String... names) {
       requireNonNull(names, "names");
@@ -354,7 +364,7 @@ public final class JdbcSink<T> implements BatchSink<T> {
         requireState(s == WriteStrategy.ONE_BY_ONE || s == WriteStrategy.JDBC_BATCH,
             "a statement(...) sink writes ONE_BY_ONE or JDBC_BATCH, not %s", s);
         return new JdbcSink<>(this, d, s, "statement " + sql,
-            Writers.forStatement(s, d, sql, requireNonNull(binder)));
+            Writers.forStatement(s, d, sql, requireNonNull(binder)), null);
       }
       requireState(table != null, "table(...) (or statement(...)) is required%s", "");
       requireState(!columns.isEmpty(), "at least one column(...) is required%s", "");
@@ -388,7 +398,7 @@ public final class JdbcSink<T> implements BatchSink<T> {
       long budget = maxStatementBytes > 0 ? maxStatementBytes
           : d == Dialect.MARIADB ? DEFAULT_MARIADB_MAX_STATEMENT_BYTES : Long.MAX_VALUE;
       return new JdbcSink<>(this, d, s, spec.quoted(),
-          Writers.forTable(s, spec, budget, updateOnly));
+          Writers.forTable(s, spec, budget, updateOnly), new DuplicateKeys<>(spec));
     }
 
     private int indexOf(String column) {

@@ -11,12 +11,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code JDBC_BATCH}: one prepared statement, {@code addBatch} per item, one {@code executeBatch}.
- * When the driver reports which entry failed (a non-rewritten batch's update counts: the failed
- * entry is {@link Statement#EXECUTE_FAILED}, or the counts stop before it), that item is
- * pinpointed, but only where the counts are known to be per item ({@code pinpoints}): a driver
- * that rewrites the batch into multi-row statements (pgjdbc's {@code reWriteBatchedInserts},
- * MariaDB's bulk protocol) reports counts per rewritten statement, and a wrong pinpoint would
- * fail a good item.
+ * Where the driver names the entry that failed ({@code pinpoints}), that item is pinpointed; a
+ * wrong pinpoint would fail a good item, so each driver is read only the way it was seen to
+ * behave:
+ *
+ * <ul>
+ *   <li>H2 executes every entry and marks exactly the failed ones {@link
+ *       Statement#EXECUTE_FAILED} in the update counts: the first of them is the item;
+ *   <li>pgjdbc stops at the failed entry but, with autocommit off, marks <em>every</em> entry
+ *       failed, so its counts say nothing; its message does: {@code "Batch entry 2500 INSERT ...
+ *       was aborted"}, counted over the entries as added. That holds only when the batch was not
+ *       rewritten into multi-row statements ({@code reWriteBatchedInserts}, checked on the
+ *       connection) and only in the driver's English messages (another locale is not read, and
+ *       the batcher bisects);
+ *   <li>MariaDB Connector/J 3.5 marks every entry failed and names no entry: not pinpointed.
+ * </ul>
+ *
+ * <p>Counts in which every entry failed never pinpoint, whatever the driver.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -44,7 +55,15 @@ public final class JdbcBatchWriter<T> implements RowWriter<T> {
         ps.addBatch();
       }
       counts.sent(batch.size());
-      ps.executeBatch();
+      try {
+        ps.executeBatch();
+      } catch (BatchUpdateException e) {
+        int entry = pinpoints ? PgBatchEntry.failedEntry(c, e, batch.size()) : -1;
+        if (entry >= 0) {
+          throw new FailedItem(entry, e);
+        }
+        throw e;
+      }
     }
     return null;
   }
@@ -60,10 +79,17 @@ public final class JdbcBatchWriter<T> implements RowWriter<T> {
         if (counts == null) {
           return -1;
         }
+        int first = -1;
+        boolean anyDone = false;
         for (int i = 0; i < counts.length; i++) {
           if (counts[i] == Statement.EXECUTE_FAILED) {
-            return i;
+            first = first < 0 ? i : first;
+          } else {
+            anyDone = true;
           }
+        }
+        if (first >= 0) {
+          return anyDone || batch.size() == 1 ? first : -1; // all marked failed: says nothing
         }
         // Drivers that stop at the failed entry report only the ones before it.
         return counts.length < batch.size() ? counts.length : -1;

@@ -40,11 +40,11 @@ public final class Writers {
   }
 
   /**
-   * Whether a failed JDBC batch's update counts name the failed entry: H2 and pgjdbc (unless the
-   * URL asks it to rewrite batches, which the sink cannot see: see docs/jdbc.md) report one count
-   * per entry; MariaDB's bulk protocol does not.
+   * Whether a failed JDBC batch names the failed entry: H2 in its update counts, pgjdbc in its
+   * message when it did not rewrite the batch (see {@link JdbcBatchWriter}); MariaDB Connector/J
+   * marks every entry failed.
    */
   private static boolean batchCountsPerItem(Dialect dialect) {
-    return dialect == Dialect.H2;
+    return dialect == Dialect.H2 || dialect == Dialect.POSTGRESQL;
   }
 }
