@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * when all have submitted (not when all completed: windows carry over from round to round, so there
  * is no tail to wait for at a round's end).
  */
+@SuppressWarnings("try") // close() may be interrupted while it joins the producers: declared
 final class Producers implements AutoCloseable {
 
   /** Producer threads: {@code platform} (a fixed pool) or {@code virtual} (JDK 21+). */

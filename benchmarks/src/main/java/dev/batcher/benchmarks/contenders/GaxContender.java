@@ -37,6 +37,9 @@ public final class GaxContender implements Contender {
   private final ScheduledExecutorService executor;
   private final BatcherImpl<Long, Void, List<Long>, Integer> batcher;
 
+  // The constructor a gax user without a generated client calls: deprecated in favour of one
+  // that takes a tracer, which a peer-to-peer comparison does not need.
+  @SuppressWarnings("deprecation")
   public GaxContender(int batchSize, Duration delay, int capacity) {
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "gax-batcher-timer");
