@@ -1,5 +1,6 @@
 package dev.batcher.benchmarks.results;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ final class Chart {
     p999.add(p999us);
   }
 
-  /** A posts count's pair of bars; kept in the p50 and p99 lists, which this kind has no use for. */
+  /** A posts count's pair of bars, kept in the p50 and p99 lists (unused by this kind). */
   void addLikes(String category, double merged, double oneByOne) {
     categories.add(category);
     p50.add(merged);
@@ -117,11 +118,15 @@ final class Chart {
       c.getStyler().setXAxisLogarithmic(true);
       c.getStyler().setYAxisLogarithmic(true);
       c.getStyler().setXAxisDecimalPattern("#");
+      // baselines in black and grey, so they never share a colour with a strategy
+      List<Color> grey = List.of(Color.BLACK, Color.GRAY);
+      int baselines = 0;
       for (int i = 0; i < names.size(); i++) {
         XYSeries s = c.addSeries(names.get(i), xs.get(i), ys.get(i));
         if (dashed.get(i)) {
           s.setLineStyle(SeriesLines.DASH_DASH);
           s.setMarker(SeriesMarkers.NONE);
+          s.setLineColor(grey.get(baselines++ % grey.size()));
         }
       }
       BitmapEncoder.saveBitmap(c, path, BitmapEncoder.BitmapFormat.PNG);

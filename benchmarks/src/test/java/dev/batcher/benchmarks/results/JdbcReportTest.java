@@ -45,7 +45,8 @@ class JdbcReportTest {
         // MULTI_ROW sends one statement per batch
         .contains("| MULTI_ROW, through the batcher | 100 | 1.00 |")
         .contains("| baseline: autocommit | 1000 | 1000 |")
-        // MULTI_ROW is best at 1,000: 87,575 rows/s; autocommit 2,387.5, raw 116,720, rewrite 107,869
+        // MULTI_ROW is best at 1,000: 87,575 rows/s; autocommit 2,387.5, raw 116,720,
+        // rewrite 107,869
         .contains("| best strategy through the batcher at batch 1,000 (MULTI_ROW) ≥ 100× autocommit"
             + " | 36.68× | missed |")
         .contains("| MULTI_ROW through the batcher ≥ 0.85× the same sink called directly, batch"
@@ -59,7 +60,8 @@ class JdbcReportTest {
             + " | 830.36× | met |")
         .contains("| 100 | 1.98 M | 2.38 k | 830.36× | 1/18874 |")
         .contains("![Rows/s by batch size, through the batcher (postgres)](img/jdbc-write.png)");
-    assertThat(charts).extracting(Chart::file).containsExactly("jdbc-write.png", "jdbc-counter.png");
+    assertThat(charts).extracting(Chart::file)
+        .containsExactly("jdbc-write.png", "jdbc-counter.png");
   }
 
   @Test
