@@ -1,20 +1,26 @@
 package dev.batcher.benchmarks.results;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** A PNG chart of the report, drawn with XChart when written. */
 final class Chart {
   private final String file;
   private final String title;
+  private final Kind kind;
   private final boolean xy;
   private final List<String> names = new ArrayList<>();
   private final List<List<Double>> xs = new ArrayList<>();
@@ -23,21 +29,39 @@ final class Chart {
   private final List<Double> p50 = new ArrayList<>();
   private final List<Double> p99 = new ArrayList<>();
   private final List<Double> p999 = new ArrayList<>();
+  private final List<Boolean> dashed = new ArrayList<>();
 
-  private Chart(String file, String title, boolean xy) {
+  /** What is drawn, which fixes the axes. */
+  private enum Kind { THROUGHPUT, LATENCY, JDBC_WRITE, JDBC_COUNTER }
+
+  private Chart(String file, String title, Kind kind) {
     this.file = file;
     this.title = title;
-    this.xy = xy;
+    this.kind = kind;
+    this.xy = kind == Kind.THROUGHPUT || kind == Kind.JDBC_WRITE;
   }
 
   /** Delivered millions of items per second against producer threads, a line per library. */
   static Chart throughput(String file, String title) {
-    return new Chart(file, title, true);
+    return new Chart(file, title, Kind.THROUGHPUT);
   }
 
   /** p50, p99 and p99.9 bars per library and maxDelay, on a log scale. */
   static Chart latency(String file, String title) {
-    return new Chart(file, title, false);
+    return new Chart(file, title, Kind.LATENCY);
+  }
+
+  /**
+   * Rows per second against batch size, both axes logarithmic: a line per strategy, and the
+   * baselines ({@link #addBaseline}) dashed without markers.
+   */
+  static Chart jdbcWrite(String file, String title) {
+    return new Chart(file, title, Kind.JDBC_WRITE);
+  }
+
+  /** Likes per second, merged and one by one ({@link #addLikes}), per posts count, log scale. */
+  static Chart jdbcCounter(String file, String title) {
+    return new Chart(file, title, Kind.JDBC_COUNTER);
   }
 
   String file() {
@@ -57,6 +81,15 @@ final class Chart {
       names.add(name);
       xs.add(x);
       ys.add(y);
+      dashed.add(false);
+    }
+  }
+
+  /** A reference line, drawn dashed and without markers. */
+  void addBaseline(String name, List<Double> x, List<Double> y) {
+    addSeries(name, x, y);
+    if (!x.isEmpty()) {
+      dashed.set(dashed.size() - 1, true);
     }
   }
 
@@ -67,9 +100,51 @@ final class Chart {
     p999.add(p999us);
   }
 
+  /** A posts count's pair of bars, kept in the p50 and p99 lists (unused by this kind). */
+  void addLikes(String category, double merged, double oneByOne) {
+    categories.add(category);
+    p50.add(merged);
+    p99.add(oneByOne);
+    p999.add(Double.NaN);
+  }
+
   void write(Path dir) throws IOException {
     String path = dir.resolve(file).toString();
-    if (xy) {
+    if (kind == Kind.JDBC_WRITE) {
+      XYChart c = new XYChartBuilder().width(900).height(560).title(title)
+          .xAxisTitle("batch size (log scale)").yAxisTitle("rows/s (log scale)").build();
+      c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+      c.getStyler().setMarkerSize(8);
+      c.getStyler().setXAxisLogarithmic(true);
+      c.getStyler().setYAxisLogarithmic(true);
+      c.getStyler().setXAxisDecimalPattern("#");
+      // baselines in black and grey, so they never share a colour with a strategy
+      List<Color> grey = List.of(Color.BLACK, Color.GRAY);
+      int baselines = 0;
+      for (int i = 0; i < names.size(); i++) {
+        XYSeries s = c.addSeries(names.get(i), xs.get(i), ys.get(i));
+        if (dashed.get(i)) {
+          s.setLineStyle(SeriesLines.DASH_DASH);
+          s.setMarker(SeriesMarkers.NONE);
+          s.setLineColor(grey.get(baselines++ % grey.size()));
+        }
+      }
+      BitmapEncoder.saveBitmap(c, path, BitmapEncoder.BitmapFormat.PNG);
+    } else if (kind == Kind.JDBC_COUNTER) {
+      CategoryChart c = new CategoryChartBuilder().width(800).height(520).title(title)
+          .xAxisTitle("posts the likes are spread over").yAxisTitle("likes/s (log scale)")
+          .build();
+      c.getStyler().setYAxisLogarithmic(true);
+      // bars start from the axis minimum, which a log axis must keep above zero: the power of
+      // ten below the smallest bar
+      double min = Stream.concat(p50.stream(), p99.stream())
+          .filter(v -> v > 0).mapToDouble(v -> v).min().orElse(1.0);
+      c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+      c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+      c.addSeries("merged (batcher, COUNTER_MERGE)", categories, p50);
+      c.addSeries("one UPDATE per like", categories, p99);
+      BitmapEncoder.saveBitmap(c, path, BitmapEncoder.BitmapFormat.PNG);
+    } else if (xy) {
       XYChart c = new XYChartBuilder().width(900).height(520).title(title)
           .xAxisTitle("producer threads").yAxisTitle("delivered items/s (millions)").build();
       c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
