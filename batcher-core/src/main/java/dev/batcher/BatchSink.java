@@ -34,7 +34,8 @@ public interface BatchSink<T> {
    * Writes the batch.
    *
    * @param batch the items, in acceptance order (retried items may come out of order); never
-   *     empty, never larger than the configured {@code maxBatchSize}; an unmodifiable snapshot
+   *     empty, never larger than the configured {@code maxBatchSize}; unmodifiable, and valid
+   *     only for the duration of the call (copy what you keep)
    * @return the outcome: {@link BatchResult#success()} or a per-item result whose size equals the
    *     batch size
    * @throws Exception when the whole batch failed

@@ -70,8 +70,6 @@ final class BatchFormer<T> {
   // ---- guarded by lock
   /** Where the former gathers a plain batch before copying it out. */
   private final Entry<T>[] scratch;
-  /** The items of the plain batch being gathered, for the sink's snapshot. */
-  private final Object[] scratchItems;
   /** When the former last found the intake empty. */
   private long lastIdleAt;
   /** Set when the former closed a flush epoch: complete flushes once the lock is released. */
@@ -118,7 +116,6 @@ final class BatchFormer<T> {
     this.deliveryTimeoutNanos = config.deliveryTimeoutNanos();
     this.saturatedLingerNanos = Math.min(SATURATED_LINGER_NANOS, deliveryTimeoutNanos / 2);
     this.scratch = (Entry<T>[]) new Entry<?>[Math.min(maxBatchSize, config.queueCapacity())];
-    this.scratchItems = new Object[scratch.length];
     this.deferred = settler.settlement();
     this.lastIdleAt = time.nanoTime();
   }
@@ -418,7 +415,6 @@ final class BatchFormer<T> {
       // The common case: no weights, no keys, nothing set aside; a plain run over the ring into a
       // reused array, copied out at its exact size.
       Entry<T>[] into = scratch;
-      Object[] itemsInto = scratchItems;
       int n = 0;
       while (n < into.length) {
         Entry<T> e = intake.poll();
@@ -428,7 +424,6 @@ final class BatchFormer<T> {
           }
           break;
         }
-        itemsInto[n] = e.item; // the sink's snapshot, taken while the entry is in cache
         into[n++] = e;
       }
       if (n == 0) {
@@ -436,12 +431,10 @@ final class BatchFormer<T> {
         return null;
       }
       batch = Arrays.asList(Arrays.copyOf(into, n));
-      Object[] items = Arrays.copyOf(itemsInto, n);
       Arrays.fill(into, 0, n, null); // the scratch must not keep items alive
-      Arrays.fill(itemsInto, 0, n, null);
       closeFlushedEpochs();
-      FlushCause c = n == maxBatchSize ? FlushCause.SIZE : hint;
-      return new FormedBatch<>(batch, c, 0, false, false, false, items);
+      return new FormedBatch<>(batch, n == maxBatchSize ? FlushCause.SIZE : hint, 0, false,
+          false, false);
     } else {
       batch = started != null ? started : new ArrayList<>();
       while (batch.size() < maxBatchSize) {

@@ -149,7 +149,8 @@ final class DeliveryMonitor<T> implements Runnable {
       }
       if (now - e.acceptedAt >= deliveryTimeoutNanos) {
         if (s == null) {
-          s = settler.settlement();
+          s = settler.settlementKeepingItems(8); // the call still reads them
+          flight.markDroppedDuringCall();
         }
         s.drop(e, DropReason.DELIVERY_TIMEOUT);
       } else {

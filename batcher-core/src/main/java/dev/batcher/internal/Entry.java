@@ -134,16 +134,25 @@ final class Entry<T> extends CompletableFuture<Void> {
   /**
    * The entry has ended and everything that reads it ran: drops what a caller who keeps the
    * future must not keep alive, the item and the chain of flush epochs after this one. Only the
-   * settlement that ended the entry calls this; the sink reads a snapshot of the items, not the
-   * entries.
+   * settlement that ended the entry calls this, and only when no sink call still runs with it.
    */
   void forget() {
     item = null;
+    forgetEpoch();
+  }
+
+  /** {@link #forget()} but for the item, which a sink call still running may read. */
+  void forgetEpoch() {
     epoch = null;
     Extra x = extra;
     if (x != null) {
       x.waiters = null;
     }
+  }
+
+  /** Forgets the item of an ended entry once no sink call reads it. */
+  void forgetItem() {
+    item = null;
   }
 
   /** Claims the right to end this entry; true for exactly one caller. */

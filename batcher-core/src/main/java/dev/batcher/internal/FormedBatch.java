@@ -2,7 +2,6 @@ package dev.batcher.internal;
 
 import dev.batcher.FlushCause;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A batch the former took out of the waiting room, ready for the sink. Immutable.
@@ -22,17 +21,8 @@ final class FormedBatch<T> {
    * as another attempt of its items (their splits are counted instead).
    */
   final boolean isolating;
-  /** The items, taken by the former as it drained them (plain batches), or null. */
-  final Object @Nullable [] items;
-
   FormedBatch(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned,
       boolean retried, boolean isolating) {
-    this(entries, cause, weight, pinned, retried, isolating, null);
-  }
-
-  FormedBatch(List<Entry<T>> entries, FlushCause cause, long weight, boolean pinned,
-      boolean retried, boolean isolating, Object @Nullable [] items) {
-    this.items = items;
     this.entries = entries;
     this.cause = cause;
     this.weight = weight;

@@ -36,6 +36,12 @@ final class InFlight<T> {
    */
   @SuppressWarnings("unused")
   private volatile int settled;
+  /**
+   * Set before another thread ends an entry of this call while it runs (volatile, written before
+   * that thread's finishing compare-and-set on the entry): a worker whose own finish of an entry
+   * failed sees it, and forgets the items once the call has returned.
+   */
+  private volatile boolean droppedDuringCall;
 
   InFlight(FormedBatch<T> batch, long dispatchedAt, Worker worker) {
     this.entries = batch.entries;
@@ -45,6 +51,14 @@ final class InFlight<T> {
     this.worker = worker;
     this.pinned = batch.pinned;
     this.isolating = batch.isolating;
+  }
+
+  void markDroppedDuringCall() {
+    droppedDuringCall = true;
+  }
+
+  boolean droppedDuringCall() {
+    return droppedDuringCall;
   }
 
   /** True for exactly one caller: the one that ends this call. */

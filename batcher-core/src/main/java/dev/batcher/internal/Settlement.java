@@ -32,17 +32,22 @@ final class Settlement<T> {
   private static final byte GAVE_UP = 2;
 
   private final Settler<T> settler;
+  /** Whether ended entries forget their items: false while their sink call may still read them. */
+  private final boolean forgetItems;
   private Entry<T>[] ended;
   /** Kind of each ending; null while every ending so far is a success (the common case). */
   private byte @Nullable [] kinds;
   /** Reason or cause of each ending, by kind; allocated with {@link #kinds}. */
   private @Nullable Object @Nullable [] details;
+  /** The item of each ending other than a success, for the listener; allocated with kinds. */
+  private @Nullable Object @Nullable [] items;
   private int n;
   private long weight;
 
   @SuppressWarnings("unchecked")
-  Settlement(Settler<T> settler, int expected) {
+  Settlement(Settler<T> settler, int expected, boolean forgetItems) {
     this.settler = settler;
+    this.forgetItems = forgetItems;
     this.ended = (Entry<T>[]) new Entry<?>[Math.max(1, expected)];
   }
 
@@ -76,16 +81,21 @@ final class Settlement<T> {
       if (kinds != null) {
         kinds = Arrays.copyOf(kinds, size);
         details = Arrays.copyOf(requireNonNull(details), size);
+        items = Arrays.copyOf(requireNonNull(items), size);
       }
     }
     if (kind != SUCCEEDED && kinds == null) {
       kinds = new byte[ended.length]; // zero: SUCCEEDED for the endings before this one
       details = new Object[ended.length];
+      items = new Object[ended.length];
     }
     ended[n] = e;
     if (kinds != null) {
       kinds[n] = kind;
       requireNonNull(details)[n] = detail;
+      if (kind != SUCCEEDED) {
+        requireNonNull(items)[n] = e.item; // read now: the entry may forget it before notify
+      }
     }
     n++;
     if (settler.acceptedWeight != null) {
@@ -131,16 +141,12 @@ final class Settlement<T> {
     settler.room.signal(n);
     complete(ended, errors, n, now, shareClock);
     // A caller may keep a future: it must not keep the item and the epochs reachable. The pass
-    // that counts epochs forgets them; items are forgotten there too unless the listener still
-    // needs them.
-    countFinishedByEpoch(ended, n, kinds == null);
+    // that counts epochs forgets them (items only if no sink call still reads them).
+    countFinishedByEpoch(ended, n, forgetItems);
     settler.flushes.poll();
     settler.lifecycle.afterRelease();
     if (kinds != null) {
-      notifyEndings(ended, kinds, requireNonNull(details), n);
-      for (int i = 0; i < n; i++) {
-        ended[i].forget();
-      }
+      notifyEndings(kinds, requireNonNull(details), requireNonNull(items), n);
     }
   }
 
@@ -194,7 +200,7 @@ final class Settlement<T> {
       if (forgetItems) {
         e.forget();
       } else {
-        e.epoch = null;
+        e.forgetEpoch();
       }
       if (epoch != run) {
         if (run != null) {
@@ -309,14 +315,15 @@ final class Settlement<T> {
     return ok;
   }
 
-  private void notifyEndings(Entry<T>[] ended, byte[] kinds, Object[] details, int n) {
+  @SuppressWarnings("unchecked")
+  private void notifyEndings(byte[] kinds, Object[] details, Object[] items, int n) {
     Events<T> events = settler.events;
     for (int i = 0; i < n; i++) {
       byte kind = kinds[i];
       if (kind == SUCCEEDED) {
         continue;
       }
-      T item = ended[i].item;
+      T item = (T) items[i];
       Object detail = requireNonNull(details[i]);
       if (kind == DROPPED) {
         events.notify(() -> events.listener.onDropped(item, (DropReason) detail));

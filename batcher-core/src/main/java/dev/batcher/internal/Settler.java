@@ -61,12 +61,21 @@ final class Settler<T> {
     this.startNanos = time.nanoTime();
   }
 
+  /** A settlement whose ended entries forget their items (nothing reads them any more). */
   Settlement<T> settlement() {
-    return new Settlement<>(this, 8);
+    return new Settlement<>(this, 8, true);
   }
 
   Settlement<T> settlement(int expected) {
-    return new Settlement<>(this, expected);
+    return new Settlement<>(this, expected, true);
+  }
+
+  /**
+   * A settlement for entries of a sink call that is still running: they forget their epochs but
+   * keep their items until the call returns.
+   */
+  Settlement<T> settlementKeepingItems(int expected) {
+    return new Settlement<>(this, expected, false);
   }
 
   /** Hands {@code e} to the dead-letter handler, if any, and returns how its future fails. */

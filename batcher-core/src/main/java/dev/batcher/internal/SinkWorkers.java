@@ -148,7 +148,7 @@ final class SinkWorkers<T> {
       BatchResult result = null;
       Throwable failure = null;
       try {
-        result = s.write(itemsOf(batch));
+        result = s.write(new Items<>(batch.entries));
       } catch (Throwable t) {
         failure = t;
       }
@@ -184,7 +184,7 @@ final class SinkWorkers<T> {
       }
       CompletionStage<BatchResult> stage;
       try {
-        stage = requireNonNull(s.write(itemsOf(batch)),
+        stage = requireNonNull(s.write(new Items<>(batch.entries)),
             "AsyncBatchSink.write returned null instead of a stage");
       } catch (Throwable t) {
         complete(flight, null, t);
@@ -203,38 +203,25 @@ final class SinkWorkers<T> {
   }
 
   /**
-   * The sink's view of a batch: a read-only snapshot of the items. A snapshot, not a view of the
-   * entries: an entry forgets its item once it has ended, and a call abandoned by the monitor (or a
-   * sink that keeps the list) may still read it.
+   * The sink's view of a batch: the items, read-only, without copying them. Valid while the call
+   * runs: an entry forgets its item once it has ended, and an entry the monitor ends during the
+   * call keeps its item until the call returns (see {@link #forgetEndedItems}).
    */
-  private static <T> List<T> itemsOf(FormedBatch<T> batch) {
-    if (batch.items != null) {
-      return new Items<>(batch.items); // taken by the former as it drained the batch
-    }
-    List<Entry<T>> entries = batch.entries;
-    Object[] items = new Object[entries.size()];
-    for (int i = 0; i < items.length; i++) {
-      items[i] = entries.get(i).item;
-    }
-    return new Items<>(items);
-  }
-
   private static final class Items<T> extends AbstractList<T> implements RandomAccess {
-    private final Object[] items;
+    private final List<Entry<T>> entries;
 
-    Items(Object[] items) {
-      this.items = items;
+    Items(List<Entry<T>> entries) {
+      this.entries = entries;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public T get(int index) {
-      return (T) items[index];
+      return entries.get(index).item;
     }
 
     @Override
     public int size() {
-      return items.length;
+      return entries.size();
     }
   }
 
@@ -299,10 +286,26 @@ final class SinkWorkers<T> {
     long now = time.nanoTime();
     if (!settle(flight)) {
       abandonedRunning.decrementAndGet(); // an abandoned call has returned at last
+      forgetEndedItems(flight);
       return false;
     }
     outcomes.complete(flight, result, failure, now);
+    if (flight.droppedDuringCall()) {
+      forgetEndedItems(flight);
+    }
     return true;
+  }
+
+  /**
+   * The call has returned: the items of entries that others ended while it ran (the monitor's
+   * drops, an abandonment) are read by no one any more. Entries awaiting a retry keep theirs.
+   */
+  private static <T> void forgetEndedItems(InFlight<T> flight) {
+    for (Entry<T> e : flight.entries) {
+      if (e.isFinished()) {
+        e.forgetItem();
+      }
+    }
   }
 
   /** Gives up on a sink call: drops its items and frees its slot, replacing a stuck worker. */
@@ -318,7 +321,10 @@ final class SinkWorkers<T> {
     if (called) {
       abandonedRunning.incrementAndGet();
     }
-    Settlement<T> s = settler.settlement(flight.entries.size());
+    // A call still running reads its entries' items: they are forgotten when it returns.
+    Settlement<T> s = called ? settler.settlementKeepingItems(flight.entries.size())
+        : settler.settlement(flight.entries.size());
+    flight.markDroppedDuringCall();
     for (Entry<T> e : flight.entries) {
       s.drop(e, reason);
     }
