@@ -89,7 +89,7 @@ class SinkVerdictsTest {
             .othersNotAttempted().build();
       }
       throw busy; // the others fail on their own from here on: they get every attempt
-    })).name("attempts").maxBatchSize(10).maxDelay(Duration.ofSeconds(30))
+    })).name("attempts").maxBatchSize(3).maxDelay(Duration.ofSeconds(30))
         .retryPolicy(TestSupport.fixedBackoff(3, Duration.ofMillis(1))).build());
 
     List<CompletableFuture<Void>> fs = submitAll(b, 3);
