@@ -200,17 +200,7 @@ public final class JdbcDeadLetterTable<T> implements DeadLetterHandler<T> {
      * name), each quoted exactly as given. Required.
      */
     public Builder<T> table(String... nameParts) {
-      requireNonNull(nameParts, "nameParts");
-      if (table != null) {
-        throw new IllegalStateException("table was already set to " + String.join(".", table));
-      }
-      if (nameParts.length == 0) {
-        throw new IllegalArgumentException("table needs a name");
-      }
-      for (String p : nameParts) {
-        requireNonNull(p, "table name part");
-      }
-      this.table = nameParts.clone();
+      this.table = TableNames.checked(nameParts, table);
       return this;
     }
 

@@ -235,16 +235,7 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * schema-qualified name. Each part is quoted exactly as given.
      */
     public Builder<T> table(String... nameParts) {
-      requireNonNull(nameParts, "nameParts");
-      requireState(table == null, "table was already set to %s",
-          table == null ? null : String.join(".", table));
-      if (nameParts.length == 0) {
-        throw new IllegalArgumentException("table needs a name");
-      }
-      for (String p : nameParts) {
-        requireNonNull(p, "table name part");
-      }
-      this.table = nameParts.clone();
+      this.table = TableNames.checked(nameParts, table);
       return this;
     }
 

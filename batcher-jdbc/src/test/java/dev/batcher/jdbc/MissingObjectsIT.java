@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A table or column that does not exist is about no item: the whole batch fails after one
@@ -22,6 +24,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * database's 42xxx error, and the batcher never splits it.
  */
 class MissingObjectsIT {
+  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  private static final Logger LOG = LoggerFactory.getLogger(MissingObjectsIT.class);
+
   private static final int N = 5_000;
 
   record Row(long id, String name) {}
@@ -82,7 +87,7 @@ class MissingObjectsIT {
       }
       bisections = batcher.metrics().bisections();
     }
-    System.out.printf("missing object on %s: %d statement(s), %d bisections%n", dialect,
+    LOG.info("missing object on {}: {} statement(s), {} bisections", dialect,
         sink.statements(), bisections);
     // H2 refuses it while preparing, before it counts as sent; the servers when executing it.
     assertThat(sink.statements()).isEqualTo(dialect == Dialect.H2 ? 0 : 1);

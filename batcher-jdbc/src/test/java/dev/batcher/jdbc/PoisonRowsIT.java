@@ -29,6 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One poison row among 5,000 good ones, of each kind, at the edges and in the middle, with each
@@ -37,6 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * when the poison is pinpointed, a bisection's worth when not).
  */
 class PoisonRowsIT {
+  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  private static final Logger LOG = LoggerFactory.getLogger(PoisonRowsIT.class);
+
   private static final int N = 5_000;
   private static final long EXISTING_ID = 1_000_000;
   private static final int[] POSITIONS = {0, 1, 2_500, 4_998, 4_999};
@@ -189,7 +194,7 @@ class PoisonRowsIT {
       long perRow = strategy == WriteStrategy.MULTI_ROW ? 1 : N;
       long bound = bisections == 0 ? 2 * perRow
           : strategy == WriteStrategy.MULTI_ROW ? 2 * log2Ceil(N) + 2 : 2L * N * (log2Ceil(N) + 1);
-      System.out.printf("poison %s %s %s at %d: %d statements, %d bisections, state %s%n",
+      LOG.info("poison {} {} {} at {}: {} statements, {} bisections, state {}",
           dialect, strategy, poison, position, statements, bisections,
           SqlErrors.sqlState(dead.letters().get(0).cause()));
       assertThat(statements).isLessThanOrEqualTo(bound);

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection killed ({@code pg_terminate_backend}) while a large COPY streams, or while a large
@@ -39,6 +41,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * killed the backend, so the kill always lands mid-write.
  */
 class PostgresBulkKilledConnectionIT {
+  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresBulkKilledConnectionIT.class);
+
   private static final int ROWS = 200_000;
   private static final long STOP_AT = 120_000;
   private static final int POOL = 2;
@@ -131,7 +136,7 @@ class PostgresBulkKilledConnectionIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> mx.getActiveConnections() == 0
         && mx.getTotalConnections() == POOL && liveBackends() == POOL);
     assertThat(livePids()).doesNotContainAnyElementsOf(killedPids);
-    System.out.println(strategy + " killed mid-write: " + sink.statements() + " statements, pool "
+    LOG.info(strategy + " killed mid-write: " + sink.statements() + " statements, pool "
         + mx.getTotalConnections() + " connections, " + liveBackends() + " live backends");
     assertThat(sink.statements()).as("the failed statement and its retry").isEqualTo(2);
   }

@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * COPY's text-format escaping, by property: thousands of random strings made of the characters
@@ -24,9 +26,13 @@ import org.junit.jupiter.api.Test;
  * points) and plain ASCII, written by COPY and by ONE_BY_ONE (bound parameters, no escaping) into
  * two tables, read back identical to the input, byte for byte in UTF-8.
  *
- * <p>The generator is seeded; the seed is printed, and {@code -Dbatcher.copy.seed=N} replays it.
+ * <p>The generator is seeded; the seed is in every failure message (and logged at INFO), and
+ * {@code -Dbatcher.copy.seed=N} replays it.
  */
 class PostgresCopyEscapingIT {
+  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresCopyEscapingIT.class);
+
   private static final int STRINGS = 5_000;
   private static final String[] PIECES = {"\t", "\n", "\r", "\\", "\\N", "\\.", "\\\\", "\"",
       "'", " ", "\r\n", "\\t", "N", ".", ",", "|", "\uD83D\uDE00", "\uD834\uDD1E",
@@ -57,7 +63,7 @@ class PostgresCopyEscapingIT {
   @Test
   void randomText_readsBackByteForByte_asWrittenOneByOne() throws Exception {
     long seed = Long.getLong("batcher.copy.seed", System.nanoTime());
-    System.out.println("PostgresCopyEscapingIT seed: " + seed
+    LOG.info("PostgresCopyEscapingIT seed: " + seed
         + " (replay with -Dbatcher.copy.seed=" + seed + ")");
     SplittableRandom random = new SplittableRandom(seed);
     List<Text> in = new ArrayList<>(STRINGS);

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * COPY pinpoints a poison row by the line the server names: in a batch of 5,000 rows, one of them a
@@ -29,6 +31,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * two statements: the failed COPY and the resend of the others. The batcher never splits it.
  */
 class PostgresCopyPoisonIT {
+  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresCopyPoisonIT.class);
+
   /** One batch: 4,999 good rows and the poison, so positions 0 and 4,999 are its first and last. */
   private static final int BATCH = 5_000;
   private static final int GOOD = BATCH - 1;
@@ -90,7 +95,7 @@ class PostgresCopyPoisonIT {
       assertThat(sqlStates(e.getCause())).contains(kind.equals("NUL") ? "22021" : "23502");
     }
     assertThat(countsById()).as("every good row once").hasSize(GOOD).allMatch(n -> n == 1);
-    System.out.println("COPY poison " + kind + " at " + position + ": " + sink.statements()
+    LOG.info("COPY poison " + kind + " at " + position + ": " + sink.statements()
         + " statements, " + sink.roundTrips() + " round trips");
     assertThat(sink.statements()).isBetween(1L, 2L);
   }
