@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the JMH jar, runs the JDBC suites against the local PostgreSQL (JdbcWriteBenchmark: rows/s
-# by mode, strategy and batch size; CounterBenchmark: likes/s merged and one by one), and writes
-# docs/results-jdbc.md and docs/img/jdbc-*.png from the JSON. PostgreSQL must be up (see README).
+# Builds the JMH jar, runs the JDBC suites against the local PostgreSQL and MariaDB and an in-memory
+# H2 (JdbcWriteBenchmark: rows/s by mode, strategy, batch size and batches in flight;
+# CounterBenchmark: likes/s merged and one by one), and writes docs/results-jdbc.md and
+# docs/img/jdbc-*.png from the JSON. PostgreSQL and MariaDB must be up (see README). About 30
+# minutes on 2 cores.
 #
 #   benchmarks/run-jdbc.sh             # the published run
 #   QUICK=1 benchmarks/run-jdbc.sh     # a smoke run: one 1 s iteration per case, no warm-up
@@ -38,22 +40,43 @@ mkdir -p "$OUT"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/env.txt"
 
-write=("$JAVA" -jar "$JAR" JdbcWrite -p database=postgres -p mode=batcher,raw
-  -p strategy=ONE_BY_ONE,JDBC_BATCH,MULTI_ROW,UNNEST,COPY -p batchSize=1,10,100,1000,10000
-  ${quick[@]+"${quick[@]}"} -rf json -rff "$OUT/jdbc-write.json")
-rewrite=("$JAVA" -jar "$JAR" JdbcWrite -p database=postgres -p mode=rewrite -p strategy=JDBC_BATCH
-  -p batchSize=1,10,100,1000,10000 ${quick[@]+"${quick[@]}"} -rf json -rff "$OUT/jdbc-rewrite.json")
-autocommit=("$JAVA" -jar "$JAR" JdbcWrite -p database=postgres -p mode=autocommit
-  -p strategy=ONE_BY_ONE -p batchSize=1 ${quick[@]+"${quick[@]}"} -rf json
-  -rff "$OUT/jdbc-autocommit.json")
-counter=("$JAVA" -jar "$JAR" Counter -p database=postgres -p posts=1,100,10000
-  ${quick[@]+"${quick[@]}"} -rf json -rff "$OUT/counter.json")
-printf '%s\n' "${write[*]}" "${rewrite[*]}" "${autocommit[*]}" "${counter[*]}" > "$OUT/commands.txt"
+# One command per line of commands.txt; the suites run in this order, each into its own JSON.
+commands=()
+names=()
+add() { # name, then the JMH arguments
+  local name=$1; shift
+  names+=("$name")
+  commands+=("$JAVA -jar $JAR $* ${quick[*]+${quick[*]}} -rf json -rff $OUT/$name.json")
+}
+sizes=1,10,100,1000,10000
+# PostgreSQL: every strategy, the targets' database
+add jdbc-write JdbcWrite -p database=postgres -p mode=batcher,raw \
+  -p strategy=ONE_BY_ONE,JDBC_BATCH,MULTI_ROW,UNNEST,COPY -p batchSize=$sizes -p inFlight=1
+add jdbc-inflight JdbcWrite -p database=postgres -p mode=batcher \
+  -p strategy=MULTI_ROW,UNNEST,COPY -p batchSize=1000,10000 -p inFlight=2
+add jdbc-rewrite JdbcWrite -p database=postgres -p mode=rewrite -p strategy=JDBC_BATCH \
+  -p batchSize=$sizes
+add jdbc-autocommit JdbcWrite -p database=postgres -p mode=autocommit -p strategy=ONE_BY_ONE \
+  -p batchSize=1
+add counter Counter -p database=postgres -p posts=1,100,10000
+# MariaDB and H2: the strategies they support besides the keyed ones
+for db in mariadb h2; do
+  add $db-write JdbcWrite -p database=$db -p mode=batcher,raw \
+    -p strategy=ONE_BY_ONE,JDBC_BATCH,MULTI_ROW -p batchSize=$sizes -p inFlight=1
+  add $db-inflight JdbcWrite -p database=$db -p mode=batcher -p strategy=MULTI_ROW \
+    -p batchSize=1000,10000 -p inFlight=2
+  add $db-rewrite JdbcWrite -p database=$db -p mode=rewrite -p strategy=JDBC_BATCH \
+    -p batchSize=$sizes
+  add $db-autocommit JdbcWrite -p database=$db -p mode=autocommit -p strategy=ONE_BY_ONE \
+    -p batchSize=1
+  add $db-counter Counter -p database=$db -p posts=1,100,10000
+done
+printf '%s\n' "${commands[@]}" > "$OUT/commands.txt"
 
-"${write[@]}" > "$OUT/jdbc-write.log" 2>&1
-"${rewrite[@]}" > "$OUT/jdbc-rewrite.log" 2>&1
-"${autocommit[@]}" > "$OUT/jdbc-autocommit.log" 2>&1
-"${counter[@]}" > "$OUT/counter.log" 2>&1
+for i in "${!commands[@]}"; do
+  echo "$(date -u +%H:%M:%S) ${names[$i]}"
+  ${commands[$i]} > "$OUT/${names[$i]}.log" 2>&1
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/env.txt"
 
 "$JAVA" -cp "$JAR" dev.batcher.benchmarks.results.JdbcReport --jdbc-run "$OUT" \

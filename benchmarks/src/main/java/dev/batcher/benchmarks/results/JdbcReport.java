@@ -33,6 +33,7 @@ public final class JdbcReport {
   static final String WRITE = "JdbcWriteBenchmark.write";
   static final String MERGED = "CounterBenchmark.merged";
   static final String ONE_BY_ONE = "CounterBenchmark.oneByOne";
+  static final List<String> DATABASE_ORDER = List.of("postgres", "mariadb", "h2");
   static final List<String> STRATEGY_ORDER =
       List.of("ONE_BY_ONE", "JDBC_BATCH", "MULTI_ROW", "UNNEST", "COPY");
   /** The batch size the write targets are stated at. */
@@ -90,10 +91,59 @@ public final class JdbcReport {
         .append(" `benchmarks/run-jdbc.sh`; do not edit by hand. The core suites are in")
         .append(" [results.md](results.md).\n\n");
     theRun(md, run);
-    targets(md, run);
-    writes(md, run, imgDir, charts);
-    counter(md, run, imgDir, charts);
+    List<String> databases = databases(run);
+    // The targets are stated for PostgreSQL; a run without it states them for its first database.
+    targets(md, only(run, databases.contains("postgres") || databases.isEmpty() ? "postgres"
+        : databases.get(0)));
+    for (String db : databases) {
+      writes(md, only(run, db), db, imgDir, charts);
+    }
+    for (String db : databases) {
+      counter(md, only(run, db), db, imgDir, charts);
+    }
     return md.toString();
+  }
+
+  /** The databases of the run, PostgreSQL, MariaDB and H2 first. */
+  static List<String> databases(ResultsReport.Run run) {
+    Set<String> present = run.records().stream().map(x -> x.param("database"))
+        .collect(Collectors.toCollection(TreeSet::new));
+    List<String> out = new ArrayList<>();
+    DATABASE_ORDER.stream().filter(present::contains).forEach(out::add);
+    present.stream().filter(d -> !DATABASE_ORDER.contains(d)).forEach(out::add);
+    return out;
+  }
+
+  /** The records of {@code database} only. */
+  static ResultsReport.Run only(ResultsReport.Run run, String database) {
+    return new ResultsReport.Run(run.name(), run.records().stream()
+        .filter(x -> x.param("database").equals(database)).collect(Collectors.toList()),
+        run.commands(), run.env());
+  }
+
+  private static String title(String database) {
+    return switch (database) {
+      case "postgres" -> "PostgreSQL";
+      case "mariadb" -> "MariaDB";
+      case "h2" -> "H2 (in memory)";
+      default -> database;
+    };
+  }
+
+  /** What the {@code rewrite} mode is on each database. */
+  private static String driverBatch(String database) {
+    return switch (database) {
+      case "postgres" -> "pgjdbc `reWriteBatchedInserts`";
+      case "mariadb" -> "MariaDB Connector/J's JDBC batch";
+      case "h2" -> "H2's JDBC batch";
+      default -> "the driver's JDBC batch";
+    };
+  }
+
+  /** Chart files: PostgreSQL's keep their first names. */
+  private static String chartFile(String kind, String database) {
+    return database.equals("postgres") ? "jdbc-" + kind + ".png"
+        : "jdbc-" + kind + "-" + database + ".png";
   }
 
   private static void theRun(StringBuilder md, ResultsReport.Run run) {
@@ -120,17 +170,28 @@ public final class JdbcReport {
 
   private static void targets(StringBuilder md, ResultsReport.Run run) {
     md.append("## Targets\n\n| target | measured | |\n|---|---:|---|\n");
-    String best = bestStrategy(run);
+    String best = bestStrategy(run, ONE);
     double ours = best == null ? Double.NaN : rows(run, "batcher", best, TARGET_BATCH);
     String via = best == null ? "best strategy" : best;
+    String best2 = bestStrategy(run, TWO);
+    double ours2 = best2 == null ? Double.NaN : rows(run, "batcher", best2, TARGET_BATCH, TWO);
     row(md, "best strategy through the batcher at batch 1,000 (" + via + ") ≥ "
         + fmtTimes(VS_AUTOCOMMIT) + " autocommit", ours / autocommit(run), VS_AUTOCOMMIT, true);
+    if (best2 != null) {
+      row(md, "the same with 2 batches in flight (" + best2 + ") ≥ " + fmtTimes(VS_AUTOCOMMIT)
+          + " autocommit", ours2 / autocommit(run), VS_AUTOCOMMIT, true);
+    }
     row(md, via + " through the batcher ≥ " + fmtTimes(VS_RAW) + " the same sink called directly,"
         + " batch 1,000", best == null ? Double.NaN : ours / rows(run, "raw", best, TARGET_BATCH),
         VS_RAW, true);
     row(md, via + " through the batcher ≥ " + fmtTimes(VS_REWRITE) + " pgjdbc's rewritten JDBC"
         + " batch, batch 1,000", ours / rows(run, "rewrite", "JDBC_BATCH", TARGET_BATCH),
         VS_REWRITE, true);
+    if (best2 != null) {
+      row(md, best2 + " with 2 batches in flight ≥ " + fmtTimes(VS_REWRITE) + " pgjdbc's"
+          + " rewritten JDBC batch, batch 1,000",
+          ours2 / rows(run, "rewrite", "JDBC_BATCH", TARGET_BATCH), VS_REWRITE, true);
+    }
     JmhRecord merged = counter(run, MERGED, TARGET_POSTS);
     JmhRecord single = counter(run, ONE_BY_ONE, TARGET_POSTS);
     double perLike = merged == null ? Double.NaN : statements(merged) / merged.score();
@@ -156,12 +217,15 @@ public final class JdbcReport {
     return (atLeast ? measured >= bound : measured <= bound) ? "met" : "missed";
   }
 
-  /** The strategy with the most rows/s through the batcher at batch 1,000, or null. */
-  static String bestStrategy(ResultsReport.Run run) {
+  /**
+   * The strategy with the most rows/s through the batcher at batch 1,000 with {@code inFlight}
+   * batches in flight, or null.
+   */
+  static String bestStrategy(ResultsReport.Run run, String inFlight) {
     String best = null;
     double top = Double.NEGATIVE_INFINITY;
-    for (String s : strategies(run, "batcher")) {
-      double v = rows(run, "batcher", s, TARGET_BATCH);
+    for (String s : strategies(run, "batcher", inFlight)) {
+      double v = rows(run, "batcher", s, TARGET_BATCH, inFlight);
       if (!Double.isNaN(v) && v > top) {
         top = v;
         best = s;
@@ -172,44 +236,56 @@ public final class JdbcReport {
 
   // ================================================================================== writes
 
-  private static void writes(StringBuilder md, ResultsReport.Run run, String imgDir,
-      List<Chart> charts) {
+  private static void writes(StringBuilder md, ResultsReport.Run run, String database,
+      String imgDir, List<Chart> charts) {
     if (run.of(WRITE).isEmpty()) {
       return;
     }
     List<String> sizes = batchSizes(run);
-    md.append("## Rows per second by strategy and batch size\n\n")
+    md.append("## Rows per second by strategy and batch size: ").append(title(database))
+        .append("\n\n")
         .append("Each operation writes 10,000 rows of a 4-column table; `k` is thousands, `M`")
         .append(" millions. *Through the batcher*: a batcher with `maxBatchSize` = batch size")
-        .append(" over a `JdbcSink`; *raw*: the same sink's `write` called per batch.\n\n");
+        .append(" over a `JdbcSink`, one batch in flight unless the row says 2")
+        .append(" (`maxInFlightBatches(2)`: one batch travels while the last one commits);")
+        .append(" *raw*: the same sink's `write` called per batch.\n\n");
     header(md, "rows/s", sizes);
-    for (String mode : List.of("batcher", "raw")) {
-      for (String s : strategies(run, mode)) {
-        md.append("| ").append(s).append(mode.equals("raw") ? ", raw" : ", through the batcher")
-            .append(" |");
-        sizes.forEach(bs -> md.append(' ').append(fmtRate(rows(run, mode, s, bs))).append(" |"));
-        md.append('\n');
-      }
+    for (String s : strategies(run, "batcher", ONE)) {
+      md.append("| ").append(s).append(", through the batcher |");
+      sizes.forEach(bs -> md.append(' ').append(fmtRate(rows(run, "batcher", s, bs))).append(" |"));
+      md.append('\n');
     }
-    md.append("| baseline: pgjdbc `reWriteBatchedInserts`, executeBatch + commit per batch |");
+    for (String s : strategies(run, "batcher", TWO)) {
+      md.append("| ").append(s).append(", through the batcher, 2 in flight |");
+      sizes.forEach(bs -> md.append(' ')
+          .append(fmtRate(rows(run, "batcher", s, bs, TWO))).append(" |"));
+      md.append('\n');
+    }
+    for (String s : strategies(run, "raw", ONE)) {
+      md.append("| ").append(s).append(", raw |");
+      sizes.forEach(bs -> md.append(' ').append(fmtRate(rows(run, "raw", s, bs))).append(" |"));
+      md.append('\n');
+    }
+    md.append("| baseline: ").append(driverBatch(database))
+        .append(", executeBatch + commit per batch |");
     sizes.forEach(bs -> md.append(' ')
         .append(fmtRate(rows(run, "rewrite", "JDBC_BATCH", bs))).append(" |"));
     md.append("\n| baseline: one INSERT per row, autocommit (no batch) |");
     sizes.forEach(bs -> md.append(' ').append(fmtRate(autocommit(run))).append(" |"));
     md.append("\n\n");
 
-    md.append("### Statements per 1,000 rows\n\n")
-        .append("From the `statements` counter (statements/s ÷ rows/s × 1,000). The rewrite")
-        .append(" baseline counts each row added to the JDBC batch, as the application sees it;")
-        .append(" pgjdbc sends them as multi-row INSERTs.\n\n");
+    md.append("### Statements per 1,000 rows: ").append(title(database)).append("\n\n")
+        .append("From the `statements` counter (statements/s ÷ rows/s × 1,000). The driver's")
+        .append(" batch baseline counts each row added to the JDBC batch, as the application")
+        .append(" sees it (pgjdbc's rewrite sends them as multi-row INSERTs).\n\n");
     header(md, "statements / 1,000 rows", sizes);
-    for (String s : strategies(run, "batcher")) {
+    for (String s : strategies(run, "batcher", ONE)) {
       md.append("| ").append(s).append(", through the batcher |");
       sizes.forEach(bs -> md.append(' ')
           .append(fmtCount(perThousand(find(run, "batcher", s, bs)))).append(" |"));
       md.append('\n');
     }
-    md.append("| baseline: pgjdbc rewrite |");
+    md.append("| baseline: ").append(driverBatch(database)).append(" |");
     sizes.forEach(bs -> md.append(' ')
         .append(fmtCount(perThousand(find(run, "rewrite", "JDBC_BATCH", bs)))).append(" |"));
     md.append("\n| baseline: autocommit |");
@@ -217,12 +293,13 @@ public final class JdbcReport {
     sizes.forEach(bs -> md.append(' ').append(fmtCount(perThousand(auto))).append(" |"));
     md.append("\n\n");
 
-    Chart chart = Chart.jdbcWrite("jdbc-write.png", "Rows/s by batch size, through the batcher ("
-        + database(run) + ")");
-    for (String s : strategies(run, "batcher")) {
+    Chart chart = Chart.jdbcWrite(chartFile("write", database),
+        "Rows/s by batch size, through the batcher (" + database + ")");
+    for (String s : strategies(run, "batcher", ONE)) {
       series(chart, run, "batcher", s, sizes, false, s);
     }
-    series(chart, run, "rewrite", "JDBC_BATCH", sizes, true, "pgjdbc rewrite (baseline)");
+    series(chart, run, "rewrite", "JDBC_BATCH", sizes, true,
+        (database.equals("postgres") ? "pgjdbc rewrite" : "driver's JDBC batch") + " (baseline)");
     double a = autocommit(run);
     if (!Double.isNaN(a) && !sizes.isEmpty()) {
       chart.addBaseline("autocommit, one INSERT per row", List.of(
@@ -264,8 +341,8 @@ public final class JdbcReport {
 
   // ================================================================================= counter
 
-  private static void counter(StringBuilder md, ResultsReport.Run run, String imgDir,
-      List<Chart> charts) {
+  private static void counter(StringBuilder md, ResultsReport.Run run, String database,
+      String imgDir, List<Chart> charts) {
     List<String> posts = run.records().stream()
         .filter(x -> x.shortName().equals(MERGED) || x.shortName().equals(ONE_BY_ONE))
         .map(x -> Integer.parseInt(x.param("posts"))).collect(Collectors.toCollection(TreeSet::new))
@@ -273,14 +350,14 @@ public final class JdbcReport {
     if (posts.isEmpty()) {
       return;
     }
-    md.append("## Counters: a burst of likes\n\n")
+    md.append("## Counters: a burst of likes, ").append(title(database)).append("\n\n")
         .append("Likes spread evenly over the posts. *Merged*: a batcher coalescing by post, a")
         .append(" COUNTER_MERGE sink, batches of up to 1,000; *one by one*: an autocommitted")
         .append(" `UPDATE … SET likes = likes + 1` per like.\n\n")
         .append("| posts | merged likes/s | one-by-one likes/s | merged ÷ one by one |")
         .append(" statements per like, merged |\n|---:|---:|---:|---:|---:|\n");
-    Chart chart = Chart.jdbcCounter("jdbc-counter.png", "Likes/s, merged and one by one ("
-        + database(run) + ")");
+    Chart chart = Chart.jdbcCounter(chartFile("counter", database),
+        "Likes/s, merged and one by one (" + database + ")");
     for (String p : posts) {
       JmhRecord m = counter(run, MERGED, p);
       JmhRecord o = counter(run, ONE_BY_ONE, p);
@@ -303,15 +380,36 @@ public final class JdbcReport {
 
   // ================================================================================= lookups
 
+  /** One batch in flight (and records older than the {@code inFlight} parameter). */
+  static final String ONE = "1";
+  static final String TWO = "2";
+
+  private static boolean inFlight(JmhRecord x, String inFlight) {
+    String v = x.param("inFlight");
+    return v.equals(inFlight) || (v.isEmpty() && inFlight.equals(ONE));
+  }
+
   private static JmhRecord find(ResultsReport.Run run, String mode, String strategy,
       String batchSize) {
+    return find(run, mode, strategy, batchSize, ONE);
+  }
+
+  private static JmhRecord find(ResultsReport.Run run, String mode, String strategy,
+      String batchSize, String inFlight) {
+    // raw and the baselines ignore inFlight: any of their records will do
     return run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
-        && x.param("strategy").equals(strategy) && x.param("batchSize").equals(batchSize))
+        && x.param("strategy").equals(strategy) && x.param("batchSize").equals(batchSize)
+        && (!mode.equals("batcher") || inFlight(x, inFlight)))
         .findFirst().orElse(null);
   }
 
   static double rows(ResultsReport.Run run, String mode, String strategy, String batchSize) {
-    JmhRecord x = find(run, mode, strategy, batchSize);
+    return rows(run, mode, strategy, batchSize, ONE);
+  }
+
+  static double rows(ResultsReport.Run run, String mode, String strategy, String batchSize,
+      String inFlight) {
+    JmhRecord x = find(run, mode, strategy, batchSize, inFlight);
     return x == null ? Double.NaN : x.score();
   }
 
@@ -333,8 +431,9 @@ public final class JdbcReport {
     return x == null ? Double.NaN : statements(x) / x.score() * 1000;
   }
 
-  private static List<String> strategies(ResultsReport.Run run, String mode) {
-    Set<String> present = run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode))
+  private static List<String> strategies(ResultsReport.Run run, String mode, String inFlight) {
+    Set<String> present = run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
+            && (!mode.equals("batcher") || inFlight(x, inFlight)))
         .map(x -> x.param("strategy")).collect(Collectors.toCollection(TreeSet::new));
     List<String> out = new ArrayList<>();
     STRATEGY_ORDER.stream().filter(present::contains).forEach(out::add);
@@ -347,10 +446,6 @@ public final class JdbcReport {
         .map(x -> Integer.parseInt(x.param("batchSize")))
         .collect(Collectors.toCollection(TreeSet::new))
         .stream().map(String::valueOf).collect(Collectors.toList());
-  }
-
-  private static String database(ResultsReport.Run run) {
-    return run.records().isEmpty() ? "" : run.records().get(0).param("database");
   }
 
   // ================================================================================= formats

@@ -116,6 +116,45 @@ class JdbcReportTest {
   }
 
   @Test
+  void render_manyDatabases_givesEachItsTablesAndCharts_andTwoInFlightRows(@TempDir Path tmp)
+      throws Exception {
+    // the fixture as PostgreSQL, again as MariaDB, and its batcher rows again with 2 in flight
+    for (String f : List.of("jdbc-write.json", "jdbc-rewrite.json", "jdbc-autocommit.json",
+        "counter.json")) {
+      String json = Files.readString(fixture().resolve(f), StandardCharsets.UTF_8);
+      Files.writeString(tmp.resolve(f), json, StandardCharsets.UTF_8);
+      Files.writeString(tmp.resolve("mariadb-" + f),
+          json.replace("\"database\": \"postgres\"", "\"database\": \"mariadb\""),
+          StandardCharsets.UTF_8);
+    }
+    String twoInFlight = Files.readString(fixture().resolve("jdbc-write.json"),
+        StandardCharsets.UTF_8).replace("\"mode\": \"batcher\",",
+        "\"inFlight\": \"2\",\n      \"mode\": \"batcher\",");
+    // twice the score, so the in-flight rows are told apart from the others
+    Files.writeString(tmp.resolve("jdbc-inflight.json"),
+        twoInFlight.replace("\"score\": 87575.", "\"score\": 175150."), StandardCharsets.UTF_8);
+    ResultsReport.Run run = ResultsReport.Run.read(tmp, "run 1");
+    List<Chart> charts = new ArrayList<>();
+
+    String md = JdbcReport.render(run, "img", charts);
+
+    assertThat(JdbcReport.databases(run)).containsExactly("postgres", "mariadb");
+    assertThat(md).contains("## Rows per second by strategy and batch size: PostgreSQL")
+        .contains("## Rows per second by strategy and batch size: MariaDB")
+        .contains("| baseline: MariaDB Connector/J's JDBC batch, executeBatch + commit per batch"
+            + " | 7.56 k | 108 k |")
+        .contains("| MULTI_ROW, through the batcher, 2 in flight | ")
+        .contains("## Counters: a burst of likes, MariaDB")
+        // the targets are PostgreSQL's, with one row more for 2 in flight
+        .contains("| best strategy through the batcher at batch 1,000 (MULTI_ROW) ≥ 100× autocommit"
+            + " | 36.68× | missed |")
+        .contains("| the same with 2 batches in flight (MULTI_ROW) ≥ 100× autocommit | 73.36× |"
+            + " missed |");
+    assertThat(charts).extracting(Chart::file).containsExactly("jdbc-write.png",
+        "jdbc-write-mariadb.png", "jdbc-counter.png", "jdbc-counter-mariadb.png");
+  }
+
+  @Test
   void main_withoutRun_isRejected() {
     assertThatThrownBy(() -> JdbcReport.main(new String[0]))
         .isInstanceOf(IllegalArgumentException.class)
