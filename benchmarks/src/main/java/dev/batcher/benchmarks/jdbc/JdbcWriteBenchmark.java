@@ -106,10 +106,16 @@ public class JdbcWriteBenchmark {
     ds = Databases.pool(database, mode.equals("rewrite"));
     Dialect dialect = Databases.dialect(database);
     String table = dialect.quote("table", "bench_rows");
-    Databases.exec(ds, "DROP TABLE IF EXISTS " + table, "CREATE TABLE " + table
-        + " (id bigint primary key, post_id bigint not null, user_id bigint not null,"
-        + " note varchar(64))");
-    insert = "INSERT INTO " + table + " (id, post_id, user_id, note) VALUES (?, ?, ?, ?)";
+    // Quoted as the sink quotes them, so H2 (which folds unquoted names to upper case) agrees.
+    String id = dialect.quote("column", "id");
+    String postId = dialect.quote("column", "post_id");
+    String userId = dialect.quote("column", "user_id");
+    String note = dialect.quote("column", "note");
+    Databases.exec(ds, "DROP TABLE IF EXISTS " + table, "CREATE TABLE " + table + " (" + id
+        + " bigint primary key, " + postId + " bigint not null, " + userId + " bigint not null, "
+        + note + " varchar(64))");
+    insert = "INSERT INTO " + table + " (" + id + ", " + postId + ", " + userId + ", " + note
+        + ") VALUES (?, ?, ?, ?)";
     if (mode.equals("batcher") || mode.equals("raw")) {
       sink = JdbcSink.<Row>builder(ds).dialect(dialect).table("bench_rows")
           .column("id", JDBCType.BIGINT, Row::id)
