@@ -309,7 +309,8 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * The most bytes of values one multi-row statement may carry, estimated: keep it under the
      * server's packet limit (MySQL {@code max_allowed_packet}). Default {@value
      * #DEFAULT_MARIADB_MAX_STATEMENT_BYTES} on MariaDB/MySQL, no limit elsewhere (the 65,535
-     * bind-parameter limit always applies).
+     * bind-parameter limit always applies). On PostgreSQL, setting it makes the keyed strategies
+     * send multi-row statements in chunks instead of one statement with the rows as arrays.
      */
     public Builder<T> maxStatementBytes(long maxStatementBytes) {
       requireState(this.maxStatementBytes < 0, "maxStatementBytes was already set to %s",

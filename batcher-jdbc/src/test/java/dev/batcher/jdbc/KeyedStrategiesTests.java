@@ -152,6 +152,22 @@ abstract class KeyedStrategiesTests {
   }
 
   @Test
+  void keyed_fortyThousandKeysInOneBatch_exact_statementsAsTheDialectSends() throws Exception {
+    // 40,000 rows of 2 columns pass the 65,535 bind parameters of one multi-row statement:
+    // PostgreSQL sends them as arrays in one statement, the others in two chunks.
+    JdbcSink<Delta> sink = counterSink(false);
+    List<Delta> batch = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) {
+      batch.add(new Delta(i, 3L));
+    }
+    Collections.shuffle(batch, new Random(7));
+    assertThat(sink.write(batch).isSuccess()).isTrue();
+    assertThat(sink.write(batch).isSuccess()).isTrue();
+    assertThat(counters()).hasSize(40_000).allSatisfy((k, v) -> assertThat(v).isEqualTo(6));
+    assertThat(sink.statements()).isEqualTo(dialect() == Dialect.POSTGRESQL ? 2 : 4);
+  }
+
+  @Test
   void counterMerge_updateOnly_missingKeysFailWith02000_othersApplied() throws Exception {
     JdbcSink<Delta> sink = counterSink(true);
     for (long k = 0; k < 10; k++) {
@@ -308,7 +324,7 @@ abstract class KeyedStrategiesTests {
     return t;
   }
 
-  private JdbcSink<Item> itemSink(WriteStrategy strategy) throws SQLException {
+  JdbcSink<Item> itemSink(WriteStrategy strategy) throws SQLException {
     String t = newTable(q("id") + " bigint primary key, " + q("name") + " varchar(200) not null, "
         + q("amount") + " decimal(12,3)");
     return JdbcSink.<Item>builder(pool()).table(t)
@@ -337,7 +353,7 @@ abstract class KeyedStrategiesTests {
     return b.build();
   }
 
-  private Map<Long, String> names() throws SQLException {
+  Map<Long, String> names() throws SQLException {
     Map<Long, String> out = new TreeMap<>();
     for (Item i : items()) {
       out.put(i.id(), i.name());

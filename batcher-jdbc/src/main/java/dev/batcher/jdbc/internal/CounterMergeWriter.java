@@ -1,8 +1,10 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.BatchResult;
+import dev.batcher.jdbc.Dialect;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,7 +39,10 @@ import org.jspecify.annotations.Nullable;
  *       the others commit: two statements per chunk. (PostgreSQL's {@code UPDATE ... FROM ...
  *       RETURNING} would take one, but the order in which it locks rows is the plan's, not ours.)
  * </ul>
- * Chunks keep under 65,535 bind parameters and the byte budget, as {@link MultiRowWriter}'s do.
+ * On PostgreSQL, when every column's array type is certain ({@link UnnestArrays#certainFor}) and
+ * no byte budget was set, the merge is one statement with the rows as arrays ({@link
+ * KeyedSql#pgUnnestCounterMerge}), its text the same for any number of keys; elsewhere chunks
+ * keep under 65,535 bind parameters and the byte budget, as {@link MultiRowWriter}'s do.
  * On H2 a chunk whose new key a concurrent batch inserted first is sent again ({@link
  * KeyedSql#sendRetryingDuplicatesOnH2}); H2 undid the failed run alone, so no delta counts twice.
  *
@@ -61,10 +66,25 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     }
   }
 
+  /** PostgreSQL with certain array types: the rows as arrays, one statement per batch. */
+  private final @Nullable UnnestArrays arrays;
+  private final @Nullable String unnestSql;
+
   public CounterMergeWriter(TableSpec<T> table, long maxStatementBytes, boolean updateOnly) {
     this.table = table;
     this.maxStatementBytes = maxStatementBytes;
     this.updateOnly = updateOnly;
+    // A byte budget set on PostgreSQL asks for chunks: only multi-row statements have them.
+    boolean unnest = table.dialect() == Dialect.POSTGRESQL && maxStatementBytes == Long.MAX_VALUE
+        && UnnestArrays.certainFor(table.columns());
+    this.arrays = unnest ? new UnnestArrays(table.columns()) : null;
+    this.unnestSql = arrays == null ? null
+        : KeyedSql.pgUnnestCounterMerge(table, arrays.unnestCall());
+  }
+
+  /** The merge sent on PostgreSQL for any number of keys, or null where chunks are sent. */
+  @Nullable String unnestSql() {
+    return unnestSql;
   }
 
   @Override
@@ -156,9 +176,16 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     return found;
   }
 
-  /** Sends the counter merge of {@code rows}, in chunks. */
+  /** Sends the counter merge of {@code rows}: as arrays in one statement, or in chunks. */
   private void send(Connection c, List<Map.Entry<List<@Nullable Object>, Merged>> rows,
       StatementCounts counts) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    if (arrays != null && unnestSql != null) {
+      sendArrays(c, rows, arrays, unnestSql, counts);
+      return;
+    }
     List<Column<T>> cols = table.columns();
     int perChunk = MultiRowWriter.MAX_PARAMETERS / cols.size();
     int start = 0;
@@ -178,6 +205,32 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
       List<Map.Entry<List<@Nullable Object>, Merged>> chunk = rows.subList(start, end);
       KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> sendChunk(c, chunk, counts));
       start = end;
+    }
+  }
+
+  /** One statement, the rows as arrays; a value that cannot be sent fails its key's first item. */
+  private static void sendArrays(Connection c,
+      List<Map.Entry<List<@Nullable Object>, Merged>> rows, UnnestArrays arrays, String sql,
+      StatementCounts counts) throws SQLException {
+    List<@Nullable Object[]> values = new ArrayList<>(rows.size());
+    for (Map.Entry<List<@Nullable Object>, Merged> e : rows) {
+      values.add(e.getValue().row);
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      List<Array> bound;
+      try {
+        bound = arrays.bind(c, ps, values);
+      } catch (FailedItem f) {
+        // the key's other items are sent again and fail on their own, one by one
+        throw new FailedItem(rows.get(f.index()).getValue().items.get(0),
+            (SQLException) f.getCause());
+      }
+      try {
+        counts.sent(1);
+        ps.executeUpdate();
+      } finally {
+        UnnestArrays.free(bound);
+      }
     }
   }
 

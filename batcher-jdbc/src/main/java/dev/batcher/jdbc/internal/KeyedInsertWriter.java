@@ -1,16 +1,22 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.BatchResult;
+import dev.batcher.jdbc.Dialect;
+import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code UPSERT} and {@code INSERT_IGNORE}: the batch cut down to one item per key, in key order,
  * then sent as the dialect's multi-row upsert or insert-ignore ({@link KeyedSql}) through a {@link
- * MultiRowWriter}, chunked the same way.
+ * MultiRowWriter}, chunked the same way; on PostgreSQL, when every column's array type is certain
+ * ({@link UnnestArrays#certainFor}) and no byte budget was set, as one statement with the rows as
+ * arrays, whose text is the same for any number of rows.
  *
  * <p>It promises:
  * <ul>
@@ -25,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  *       duplicate of any other unique index of the table is skipped as well.
  *   <li>rows go out in key order, so two batches that share keys lock them in the same order.
  * </ul>
- * Keys compare as {@link KeyedRows} says. Statements: one per chunk of the cut-down batch (on H2,
+ * Keys compare as {@link KeyedRows} says. Statements: one per batch with arrays, else one per
+ * chunk of the cut-down batch (on H2,
  * again when a concurrent batch inserted one of its new keys first: {@link
  * KeyedSql#sendRetryingDuplicatesOnH2}).
  *
@@ -35,25 +42,38 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
   private final TableSpec<T> table;
   private final boolean lastWins;
   private final MultiRowWriter<T> rows;
+  /** PostgreSQL with certain array types: the rows as arrays, one statement per batch. */
+  private final @Nullable UnnestArrays arrays;
+  private final @Nullable String unnestSql;
 
   private KeyedInsertWriter(TableSpec<T> table, boolean lastWins, MultiRowWriter.RowsSql sql,
-      long maxStatementBytes) {
+      long maxStatementBytes, Function<String, String> unnestSql) {
     this.table = table;
     this.lastWins = lastWins;
     this.rows = new MultiRowWriter<>(table, sql, maxStatementBytes);
+    // A byte budget set on PostgreSQL asks for chunks: only multi-row statements have them.
+    boolean unnest = table.dialect() == Dialect.POSTGRESQL && maxStatementBytes == Long.MAX_VALUE
+        && UnnestArrays.certainFor(table.columns());
+    this.arrays = unnest ? new UnnestArrays(table.columns()) : null;
+    this.unnestSql = arrays == null ? null : unnestSql.apply(arrays.unnestCall());
   }
 
   /** The {@code UPSERT} writer of {@code table}: the last item of a key wins. */
   public static <T> KeyedInsertWriter<T> upsert(TableSpec<T> table, long maxStatementBytes) {
     return new KeyedInsertWriter<>(table, true, n -> KeyedSql.upsert(table, n),
-        maxStatementBytes);
+        maxStatementBytes, call -> KeyedSql.pgUnnestUpsert(table, call));
   }
 
   /** The {@code INSERT_IGNORE} writer of {@code table}: the first item of a new key wins. */
   public static <T> KeyedInsertWriter<T> insertIgnore(TableSpec<T> table,
       long maxStatementBytes) {
     return new KeyedInsertWriter<>(table, false, n -> KeyedSql.insertIgnore(table, n),
-        maxStatementBytes);
+        maxStatementBytes, call -> KeyedSql.pgUnnestInsertIgnore(table, call));
+  }
+
+  /** The statement sent on PostgreSQL for any number of rows, or null where chunks are sent. */
+  @Nullable String unnestSql() {
+    return unnestSql;
   }
 
   @Override
@@ -64,8 +84,35 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     for (int i : winners) {
       send.add(batch.get(i));
     }
+    if (arrays != null && unnestSql != null) {
+      writeArrays(c, send, winners, arrays, unnestSql, counts);
+      return null;
+    }
     // Each statement is idempotent (an upsert or insert-ignore), so H2 may run them all again.
     KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> rows.write(c, send, counts));
     return null; // every item succeeds with its key's row
+  }
+
+  /** One statement, the rows as arrays; a value that cannot be sent fails its item. */
+  private void writeArrays(Connection c, List<T> send, List<Integer> winners,
+      UnnestArrays arrays, String sql, StatementCounts counts) throws SQLException {
+    List<@Nullable Object[]> values = new ArrayList<>(send.size());
+    for (T item : send) {
+      values.add(KeyedRows.rowOf(table, item));
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      List<Array> bound;
+      try {
+        bound = arrays.bind(c, ps, values);
+      } catch (FailedItem f) {
+        throw new FailedItem(winners.get(f.index()), (SQLException) f.getCause());
+      }
+      try {
+        counts.sent(1);
+        ps.executeUpdate();
+      } finally {
+        UnnestArrays.free(bound);
+      }
+    }
   }
 }

@@ -38,6 +38,16 @@ final class KeyedRows {
     return Arrays.asList(k);
   }
 
+  /** Every column's value of {@code item}, in column order, as read (not normalized). */
+  static <T> @Nullable Object[] rowOf(TableSpec<T> table, T item) {
+    List<Column<T>> columns = table.columns();
+    @Nullable Object[] row = new Object[columns.size()];
+    for (int i = 0; i < row.length; i++) {
+      row[i] = columns.get(i).valueOf(item);
+    }
+    return row;
+  }
+
   /**
    * The indexes in {@code batch} of the items that are written, one per key, in key {@link
    * #ORDER}: the last item of each key if {@code lastWins}, otherwise the first.

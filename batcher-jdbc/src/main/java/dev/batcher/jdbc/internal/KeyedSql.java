@@ -25,6 +25,11 @@ import java.util.function.Function;
  *       in every dialect.
  * </ul>
  *
+ * <p>On PostgreSQL the three keyed statements also come with the rows as arrays ({@code INSERT
+ * ... SELECT ... FROM unnest(...) ... ON CONFLICT ...}), one text for any number of rows, which
+ * the keyed writers use when every column's array type is certain ({@link
+ * UnnestArrays#certainFor}).
+ *
  * <p>Internal: not API, may change in any release.
  */
 final class KeyedSql {
@@ -100,6 +105,43 @@ final class KeyedSql {
           + assignValues(t, c -> c + " = " + c + " + VALUES(" + c + ")");
       case H2 -> mergeUsing(t, n, true);
     };
+  }
+
+  /**
+   * PostgreSQL's upsert over {@code unnest(...)} ({@code call}, from {@link UnnestArrays}): the
+   * same text whatever the number of rows.
+   */
+  static String pgUnnestUpsert(TableSpec<?> t, String call) {
+    return pgUnnestInsert(t, call) + " ON CONFLICT (" + keyList(t) + ") DO UPDATE SET "
+        + assignValues(t, c -> c + " = EXCLUDED." + c);
+  }
+
+  /** PostgreSQL's insert-ignore over {@code unnest(...)}. */
+  static String pgUnnestInsertIgnore(TableSpec<?> t, String call) {
+    return pgUnnestInsert(t, call) + " ON CONFLICT (" + keyList(t) + ") DO NOTHING";
+  }
+
+  /** PostgreSQL's counter merge (an upsert that adds) over {@code unnest(...)}. */
+  static String pgUnnestCounterMerge(TableSpec<?> t, String call) {
+    return pgUnnestInsert(t, call) + " ON CONFLICT (" + keyList(t) + ") DO UPDATE SET "
+        + assignValues(t, c -> c + " = " + TARGET + "." + c + " + EXCLUDED." + c);
+  }
+
+  /**
+   * {@code INSERT INTO t AS batcher_t (a, b) SELECT batcher_c1, batcher_c2 FROM unnest(...) WITH
+   * ORDINALITY AS batcher_s (batcher_c1, batcher_c2, batcher_ord) ORDER BY batcher_ord}: the rows
+   * are inserted, and their keys locked, in the order of the arrays (key order), whatever the
+   * planner would otherwise do. (It sees the function's order and adds no sort.) The positional
+   * aliases cannot clash with the table's column names, which only the target list uses.
+   */
+  private static String pgUnnestInsert(TableSpec<?> t, String call) {
+    StringJoiner aliases = new StringJoiner(", ");
+    for (int i = 1; i <= t.columns().size(); i++) {
+      aliases.add("batcher_c" + i);
+    }
+    return "INSERT INTO " + t.quoted() + " AS " + TARGET + " (" + t.columnList() + ") SELECT "
+        + aliases + " FROM " + call + " WITH ORDINALITY AS " + SOURCE + " (" + aliases
+        + ", batcher_ord) ORDER BY batcher_ord";
   }
 
   /** Selects, and locks in key order, the rows of {@code n} keys that exist. */

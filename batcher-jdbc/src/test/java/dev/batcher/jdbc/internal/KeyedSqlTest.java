@@ -48,6 +48,42 @@ class KeyedSqlTest {
   }
 
   @Test
+  void pgUnnest_keyedStatements_oneTextForAnyRowCount_rowsInArrayOrder() {
+    TableSpec<Hit> t = table(Dialect.POSTGRESQL);
+    String call = new UnnestArrays(t.columns()).unnestCall();
+    String insert = "INSERT INTO \"hits\" AS batcher_t (\"post\", \"user\", \"n\")"
+        + " SELECT batcher_c1, batcher_c2, batcher_c3"
+        + " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY"
+        + " AS batcher_s (batcher_c1, batcher_c2, batcher_c3, batcher_ord) ORDER BY batcher_ord";
+    assertThat(KeyedSql.pgUnnestUpsert(t, call)).isEqualTo(insert
+        + " ON CONFLICT (\"post\", \"user\") DO UPDATE SET \"n\" = EXCLUDED.\"n\"");
+    assertThat(KeyedSql.pgUnnestInsertIgnore(t, call)).isEqualTo(insert
+        + " ON CONFLICT (\"post\", \"user\") DO NOTHING");
+    assertThat(KeyedSql.pgUnnestCounterMerge(t, call)).isEqualTo(insert
+        + " ON CONFLICT (\"post\", \"user\") DO UPDATE SET \"n\" = batcher_t.\"n\""
+        + " + EXCLUDED.\"n\"");
+  }
+
+  @Test
+  void keyedWriters_useArraysOnPostgresOnly_whenTypesAreCertainAndNoByteBudget() {
+    assertThat(KeyedInsertWriter.upsert(table(Dialect.POSTGRESQL), Long.MAX_VALUE).unnestSql())
+        .contains("unnest(");
+    assertThat(new CounterMergeWriter<>(table(Dialect.POSTGRESQL), Long.MAX_VALUE, false)
+        .unnestSql()).contains("unnest(");
+    // a byte budget asks for chunks; OTHER may be jsonb or an enum, not certainly uuid
+    assertThat(KeyedInsertWriter.insertIgnore(table(Dialect.POSTGRESQL), 4096).unnestSql())
+        .isNull();
+    TableSpec<Hit> other = new TableSpec<>(Dialect.POSTGRESQL, "hits", "\"hits\"", List.of(
+        new Column<>("post", "\"post\"", JDBCType.BIGINT, Hit::post),
+        new Column<>("doc", "\"doc\"", JDBCType.OTHER, Hit::user)), List.of(0));
+    assertThat(KeyedInsertWriter.upsert(other, Long.MAX_VALUE).unnestSql()).isNull();
+    assertThat(KeyedInsertWriter.upsert(table(Dialect.MARIADB), Long.MAX_VALUE).unnestSql())
+        .isNull();
+    assertThat(new CounterMergeWriter<>(table(Dialect.H2), Long.MAX_VALUE, false).unnestSql())
+        .isNull();
+  }
+
+  @Test
   void counterMerge_perDialect_adds() {
     assertThat(KeyedSql.counterMerge(table(Dialect.POSTGRESQL), 1)).isEqualTo(
         "INSERT INTO \"hits\" AS batcher_t (\"post\", \"user\", \"n\") VALUES (?, ?, ?)"
