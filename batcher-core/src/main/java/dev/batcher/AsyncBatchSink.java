@@ -30,6 +30,8 @@ public interface AsyncBatchSink<T> {
   /**
    * Whether a batch is all-or-nothing: when the stage fails, none of its items were written. See
    * {@link BatchSink#isAtomic()}. Default false.
+   *
+   * @return true if a stage that fails means that none of the batch was written
    */
   default boolean isAtomic() {
     return false;
@@ -38,6 +40,9 @@ public interface AsyncBatchSink<T> {
   /**
    * Returns {@code sink} declared {@linkplain #isAtomic() atomic}; for sinks written as lambdas.
    *
+   * @param <T> the item type
+   * @param sink the sink to declare atomic
+   * @return a sink that writes as {@code sink} does and is atomic
    * @throws NullPointerException if {@code sink} is null
    */
   static <T> AsyncBatchSink<T> atomic(AsyncBatchSink<T> sink) {

@@ -62,19 +62,20 @@ public final class BatchResult {
     this.batchFailure = batchFailure;
   }
 
-  /** Returns the result of a batch whose items all succeeded, whatever its size. */
+  /** {@return the result of a batch whose items all succeeded, whatever its size} */
   public static BatchResult success() {
     return SUCCESS;
   }
 
   /**
-   * Returns the result of a batch that failed as a whole for a reason that is about none of its
-   * items: a missing table, bad credentials, a lost connection. Like throwing {@code cause}, the
+   * {@return the result of a batch that failed as a whole for a reason that is about none of its
+   * items: a missing table, bad credentials, a lost connection} Like throwing {@code cause}, the
    * batch is retried as a whole while the {@link RetryPolicy} deems the cause retryable and
    * attempts remain, and otherwise every item fails with it; unlike throwing, it is never split
    * to isolate a poison item (splitting 5,000 items to learn that a table is missing would cost
    * 10,000 calls). Fits a batch of any size.
    *
+   * @param cause the failure, about no item in particular
    * @throws NullPointerException if {@code cause} is null
    */
   public static BatchResult batchFailed(Throwable cause) {
@@ -83,9 +84,10 @@ public final class BatchResult {
   }
 
   /**
-   * Returns a builder for per-item outcomes of a batch of {@code batchSize} items, all of them
-   * {@link Outcome#SUCCEEDED} until marked otherwise.
+   * {@return a builder for per-item outcomes of a batch of {@code batchSize} items, all of them
+   * {@link Outcome#SUCCEEDED} until marked otherwise}
    *
+   * @param batchSize the number of items in the batch
    * @throws IllegalArgumentException if {@code batchSize} is negative
    */
   public static Builder builder(int batchSize) {
@@ -95,37 +97,38 @@ public final class BatchResult {
     return new Builder(batchSize);
   }
 
-  /** Returns true when every item succeeded. */
+  /** {@return true when every item succeeded} */
   public boolean isSuccess() {
     return failedCount == 0 && notAttemptedCount == 0 && batchFailure == null;
   }
 
-  /** Returns how many items failed, retryably or permanently (0 for {@link #batchFailed}). */
+  /** {@return how many items failed, retryably or permanently (0 for {@link #batchFailed})} */
   public int failedCount() {
     return failedCount;
   }
 
-  /** Returns how many items were marked {@link Outcome#NOT_ATTEMPTED}. */
+  /** {@return how many items were marked {@link Outcome#NOT_ATTEMPTED}} */
   public int notAttemptedCount() {
     return notAttemptedCount;
   }
 
-  /** Returns the cause given to {@link #batchFailed(Throwable)}, or null for other results. */
+  /** {@return the cause given to {@link #batchFailed(Throwable)}, or null for other results} */
   public @Nullable Throwable batchFailure() {
     return batchFailure;
   }
 
   /**
-   * Returns the number of items this result describes, or -1 for {@link #success()}, which fits a
-   * batch of any size.
+   * {@return the number of items this result describes, or -1 for {@link #success()}, which fits a
+   * batch of any size}
    */
   public int size() {
     return size;
   }
 
   /**
-   * Returns the outcome of the item at {@code index}.
+   * {@return the outcome of the item at {@code index}}
    *
+   * @param index the item's position in the batch
    * @throws IndexOutOfBoundsException if this is a per-item result and {@code index} is outside it
    */
   public Outcome outcome(int index) {
@@ -139,8 +142,10 @@ public final class BatchResult {
   }
 
   /**
-   * Returns the cause the sink gave for a failed item, or null for a succeeded one (and for one
-   * not attempted, unless the sink gave the other item's failure).
+   * {@return the cause the sink gave for a failed item, or null for a succeeded one (and for one
+   * not attempted, unless the sink gave the other item's failure)}
+   *
+   * @param index the item's position in the batch
    */
   public @Nullable Throwable cause(int index) {
     if (causes == null) {
@@ -187,6 +192,9 @@ public final class BatchResult {
     /**
      * Marks the item at {@code index} as failed for a reason that may pass on a later attempt.
      *
+     * @param index the item's position in the batch
+     * @param cause why it failed
+     * @return this builder
      * @throws IndexOutOfBoundsException if {@code index} is outside the batch
      * @throws IllegalStateException if that item was already marked failed
      */
@@ -197,6 +205,9 @@ public final class BatchResult {
     /**
      * Marks the item at {@code index} as failed for good: it will not be written again.
      *
+     * @param index the item's position in the batch
+     * @param cause why it failed
+     * @return this builder
      * @throws IndexOutOfBoundsException if {@code index} is outside the batch
      * @throws IllegalStateException if that item was already marked failed
      */
@@ -208,6 +219,8 @@ public final class BatchResult {
      * Marks the item at {@code index} as not attempted: it was not written because another item's
      * failure rolled the batch back, and is sent again at once, without counting an attempt.
      *
+     * @param index the item's position in the batch
+     * @return this builder
      * @throws IndexOutOfBoundsException if {@code index} is outside the batch
      * @throws IllegalStateException if that item was already marked
      */
@@ -218,6 +231,8 @@ public final class BatchResult {
     /**
      * Marks every item not marked so far as {@linkplain #notAttempted(int) not attempted}: for a
      * sink that pinpointed the item that broke an all-or-nothing batch and marked it failed.
+     *
+     * @return this builder
      */
     public Builder othersNotAttempted() {
       for (int i = 0; i < outcomes.length; i++) {
@@ -251,7 +266,7 @@ public final class BatchResult {
       return this;
     }
 
-    /** Returns the result; the builder may not be used afterwards to change it. */
+    /** {@return the result; the builder may not be used afterwards to change it} */
     public BatchResult build() {
       if (failedCount == 0 && notAttemptedCount == 0) {
         return new BatchResult(outcomes.length, null, null, 0, 0, null);

@@ -47,6 +47,8 @@ public interface BatchSink<T> {
    * written (a JDBC sink that commits the batch in one transaction is atomic). Only the batches of
    * an atomic sink are split to isolate poison items, because re-sending part of a batch that was
    * partly written would write the good items twice. Default false.
+   *
+   * @return true if a call that throws wrote none of the batch
    */
   default boolean isAtomic() {
     return false;
@@ -55,6 +57,9 @@ public interface BatchSink<T> {
   /**
    * Returns {@code sink} declared {@linkplain #isAtomic() atomic}; for sinks written as lambdas.
    *
+   * @param <T> the item type
+   * @param sink the sink to declare atomic
+   * @return a sink that writes as {@code sink} does and is atomic
    * @throws NullPointerException if {@code sink} is null
    */
   static <T> BatchSink<T> atomic(BatchSink<T> sink) {

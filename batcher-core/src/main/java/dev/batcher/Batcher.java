@@ -41,8 +41,10 @@ import java.util.concurrent.CompletableFuture;
 public interface Batcher<T> extends AutoCloseable {
 
   /**
-   * Returns a builder for a batcher that writes to the blocking {@code sink}.
+   * {@return a builder for a batcher that writes to the blocking {@code sink}}
    *
+   * @param <T> the item type
+   * @param sink where the batches go
    * @throws NullPointerException if {@code sink} is null
    */
   static <T> BatcherBuilder<T> builder(BatchSink<T> sink) {
@@ -50,8 +52,10 @@ public interface Batcher<T> extends AutoCloseable {
   }
 
   /**
-   * Returns a builder for a batcher that writes to the non-blocking {@code sink}.
+   * {@return a builder for a batcher that writes to the non-blocking {@code sink}}
    *
+   * @param <T> the item type
+   * @param sink where the batches go
    * @throws NullPointerException if {@code sink} is null
    */
   static <T> BatcherBuilder<T> asyncBuilder(AsyncBatchSink<T> sink) {
@@ -59,8 +63,10 @@ public interface Batcher<T> extends AutoCloseable {
   }
 
   /**
-   * Returns a started batcher writing to {@code sink} with every option at its default.
+   * {@return a started batcher writing to {@code sink} with every option at its default}
    *
+   * @param <T> the item type
+   * @param sink where the batches go
    * @throws NullPointerException if {@code sink} is null
    */
   static <T> Batcher<T> create(BatchSink<T> sink) {
@@ -77,6 +83,8 @@ public interface Batcher<T> extends AutoCloseable {
    * (the sink failed it). A refusal is always a failed future, never an exception thrown here.
    * Under {@link OverflowPolicy#BLOCK} this call may wait for room.
    *
+   * @param item the item to write
+   * @return a future that completes when the item was written, or fails with the reason it was not
    * @throws NullPointerException if {@code item} is null
    * @throws IllegalArgumentException if the weigher gives the item a negative weight (a bug in the
    *     weigher, not a property of the item)
@@ -89,6 +97,7 @@ public interface Batcher<T> extends AutoCloseable {
    * and {@link #metrics()}. Under {@link OverflowPolicy#DROP_OLDEST} it evicts as {@code submit}
    * does; under the other policies a full queue refuses the item.
    *
+   * @param item the item to write
    * @return true if the item was accepted, false if it was refused (and counted), for any of the
    *     reasons {@link #submit} refuses it
    * @throws NullPointerException if {@code item} is null
@@ -101,6 +110,8 @@ public interface Batcher<T> extends AutoCloseable {
    * that completes once every item accepted before this call has finished (written, dropped or
    * failed). It never completes exceptionally because of item failures; those are reported
    * through each item's own future.
+   *
+   * @return a future that completes once every item accepted before this call has finished
    */
   CompletableFuture<Void> flush();
 
@@ -131,16 +142,17 @@ public interface Batcher<T> extends AutoCloseable {
    * <p>If the calling thread is interrupted while it waits, it gives up at once, as when the time
    * runs out, and keeps the thread's interrupt status.
    *
-   * @return true if every accepted item finished (written, failed or dropped for its own
-   *     reasons) without this close dropping any; false only if this close, or an earlier one
-   *     that gave up, dropped items
+   * @param timeout the longest wait; zero gives up at once on whatever has not finished
+   * @return true if every accepted item finished (written, failed or dropped for its own reasons)
+   *     without this close dropping any; false only if this close, or an earlier one that gave up,
+   *     dropped items
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
   boolean close(Duration timeout);
 
-  /** Returns a snapshot of the counters and gauges. Cheap enough to poll every second. */
+  /** {@return a snapshot of the counters and gauges} Cheap enough to poll every second. */
   BatcherMetrics metrics();
 
-  /** Returns the batcher's name, as used in thread names, logs and exception messages. */
+  /** {@return the batcher's name, as used in thread names, logs and exception messages} */
   String name();
 }

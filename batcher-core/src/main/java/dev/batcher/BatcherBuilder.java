@@ -93,6 +93,8 @@ public final class BatcherBuilder<T> {
    * exceed {@link #queueCapacity(int) queueCapacity} (checked at {@link #build()}, since a batch
    * is formed from accepted items). Default {@value #DEFAULT_MAX_BATCH_SIZE}.
    *
+   * @param maxBatchSize the most items per batch
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> maxBatchSize(int maxBatchSize) {
@@ -107,6 +109,9 @@ public final class BatcherBuilder<T> {
    * Sets how an item is weighed (in bytes, rows, or any unit) for {@link #maxBatchWeight} and
    * {@link #queueCapacityWeight}. It is called once per item, on the producer's thread, and must
    * return a weight of zero or more. No default: without a weigher, items have no weight.
+   *
+   * @param weigher the weight of an item, zero or more
+   * @return this builder
    */
   public BatcherBuilder<T> weigher(ToLongFunction<? super T> weigher) {
     requireState(this.weigher == null, "weigher was already set to %s", this.weigher);
@@ -119,6 +124,8 @@ public final class BatcherBuilder<T> {
    * when the next item would pass it. An item heavier than this is refused at submit. Requires a
    * {@link #weigher}; no default (no weight bound).
    *
+   * @param maxBatchWeight the most total weight per batch
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> maxBatchWeight(long maxBatchWeight) {
@@ -134,6 +141,8 @@ public final class BatcherBuilder<T> {
    * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity}. Requires a
    * {@link #weigher}; no default (only the item count is bounded).
    *
+   * @param queueCapacityWeight the most total weight accepted and unfinished
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> queueCapacityWeight(long queueCapacityWeight) {
@@ -155,6 +164,8 @@ public final class BatcherBuilder<T> {
    * {@linkplain #deliveryTimeout delivery timeout}), whatever the {@linkplain #timeSource time
    * source}. Default {@value #DEFAULT_MAX_DELAY_MILLIS} ms.
    *
+   * @param maxDelay the longest wait for a batch to fill; zero for natural batching
+   * @return this builder
    * @throws IllegalArgumentException if negative
    */
   public BatcherBuilder<T> maxDelay(Duration maxDelay) {
@@ -173,6 +184,8 @@ public final class BatcherBuilder<T> {
    * #DEFAULT_MAX_DELAY_JITTER}. Has no effect when {@code maxDelay} is zero. (Not to be confused
    * with {@link RetryPolicy.Builder#backoffJitter}, which shortens retry backoffs.)
    *
+   * @param maxDelayJitter the most a maxDelay is lengthened by, as a fraction of it
+   * @return this builder
    * @throws IllegalArgumentException if outside [0, 1]
    */
   public BatcherBuilder<T> maxDelayJitter(double maxDelayJitter) {
@@ -189,6 +202,8 @@ public final class BatcherBuilder<T> {
    * memory. Past it the {@link #overflow(OverflowPolicy) overflow policy} applies. Must be at least
    * {@code maxBatchSize} (checked at {@link #build()}). Default {@value #DEFAULT_QUEUE_CAPACITY}.
    *
+   * @param queueCapacity the most items accepted and unfinished
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> queueCapacity(int queueCapacity) {
@@ -199,7 +214,12 @@ public final class BatcherBuilder<T> {
     return this;
   }
 
-  /** Sets what a full queue does to a new item. Default {@link OverflowPolicy#BLOCK}. */
+  /**
+   * Sets what a full queue does to a new item. Default {@link OverflowPolicy#BLOCK}.
+   *
+   * @param overflow the policy for a full queue
+   * @return this builder
+   */
   public BatcherBuilder<T> overflow(OverflowPolicy overflow) {
     requireNonNull(overflow, "overflow");
     requireState(this.overflow == null, "overflow was already set to %s", this.overflow);
@@ -211,6 +231,8 @@ public final class BatcherBuilder<T> {
    * Sets how long {@link OverflowPolicy#BLOCK} waits for room before refusing the item. Only with
    * {@code BLOCK}. Default {@value #DEFAULT_BLOCK_TIMEOUT_SECONDS} s.
    *
+   * @param blockTimeout the longest wait for room
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> blockTimeout(Duration blockTimeout) {
@@ -236,6 +258,8 @@ public final class BatcherBuilder<T> {
    * 1, out of order with them). {@link BatcherMetrics#abandonedCallsRunning()} counts such calls;
    * set the destination's own timeouts below the delivery timeout so that they end.
    *
+   * @param maxInFlightBatches the most sink calls at once
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> maxInFlightBatches(int maxInFlightBatches) {
@@ -254,6 +278,8 @@ public final class BatcherBuilder<T> {
    * longest wait for a batch to fill, {@code maxDelay × (1 + maxDelayJitter)}. Default {@value
    * #DEFAULT_DELIVERY_TIMEOUT_SECONDS} s.
    *
+   * @param deliveryTimeout the longest life of an accepted item
+   * @return this builder
    * @throws IllegalArgumentException if not positive
    */
   public BatcherBuilder<T> deliveryTimeout(Duration deliveryTimeout) {
@@ -279,6 +305,10 @@ public final class BatcherBuilder<T> {
    * whose key is null is not coalesced. If {@code key} or {@code merge} throws, the item is
    * refused: its future fails with a {@link RejectedItemException} ({@link
    * RefusalReason#MERGE_FAILED}) whose cause is the exception, and the refusal is counted.
+   *
+   * @param key the key items are merged by
+   * @param merge merges an incoming item into the waiting one with the same key
+   * @return this builder
    */
   public BatcherBuilder<T> coalesce(Function<? super T, ?> key, BinaryOperator<T> merge) {
     requireNonNull(key, "key");
@@ -298,7 +328,12 @@ public final class BatcherBuilder<T> {
 
   private static final BatcherListener<Object> NOOP = new BatcherListener<>() {};
 
-  /** Sets the listener that receives batch, refusal, drop and failure events. Default none. */
+  /**
+   * Sets the listener that receives batch, refusal, drop and failure events. Default none.
+   *
+   * @param listener the receiver of the events
+   * @return this builder
+   */
   public BatcherBuilder<T> listener(BatcherListener<? super T> listener) {
     requireNonNull(listener, "listener");
     requireState(this.listener == null, "listener was already set to %s", this.listener);
@@ -310,6 +345,8 @@ public final class BatcherBuilder<T> {
    * Sets the name used in thread names ({@code batcher-<name>-flush-1}), logs and exception
    * messages. Default {@code unnamed-<n>}.
    *
+   * @param name the batcher's name
+   * @return this builder
    * @throws IllegalArgumentException if blank
    */
   public BatcherBuilder<T> name(String name) {
@@ -323,6 +360,9 @@ public final class BatcherBuilder<T> {
   /**
    * Sets the factory for the worker and monitor threads; the batcher names each thread it gets.
    * Default: daemon platform threads. A virtual-thread factory works too.
+   *
+   * @param threadFactory where the worker and monitor threads come from
+   * @return this builder
    */
   public BatcherBuilder<T> threadFactory(ThreadFactory threadFactory) {
     requireNonNull(threadFactory, "threadFactory");
@@ -337,6 +377,9 @@ public final class BatcherBuilder<T> {
    * RetryPolicy#DEFAULT_MAX_ATTEMPTS} attempts with exponential backoff and full backoff jitter.
    * See
    * {@code docs/failures.md} for the whole failure model.
+   *
+   * @param retryPolicy when and how often failed items are tried again
+   * @return this builder
    */
   public BatcherBuilder<T> retryPolicy(RetryPolicy retryPolicy) {
     requireNonNull(retryPolicy, "retryPolicy");
@@ -349,6 +392,9 @@ public final class BatcherBuilder<T> {
   /**
    * Sets the handler that receives items the batcher gave up on: failed permanently, or out of
    * retries. Default none: such items only fail their futures.
+   *
+   * @param deadLetterHandler the receiver of the items given up on
+   * @return this builder
    */
   public BatcherBuilder<T> deadLetterHandler(DeadLetterHandler<T> deadLetterHandler) {
     requireNonNull(deadLetterHandler, "deadLetterHandler");
@@ -361,6 +407,9 @@ public final class BatcherBuilder<T> {
   /**
    * Sets how to name an item in logs and dead letters (an order id, a like's post and user). Runs
    * only on failure paths. Default none: failure logs then give counts and causes, not items.
+   *
+   * @param idFunction an item's name in logs and dead letters
+   * @return this builder
    */
   public BatcherBuilder<T> idFunction(Function<? super T, ?> idFunction) {
     requireNonNull(idFunction, "idFunction");
@@ -369,7 +418,12 @@ public final class BatcherBuilder<T> {
     return this;
   }
 
-  /** Sets the clock, for tests. Default {@link TimeSource#system()}. */
+  /**
+   * Sets the clock, for tests. Default {@link TimeSource#system()}.
+   *
+   * @param timeSource the clock
+   * @return this builder
+   */
   public BatcherBuilder<T> timeSource(TimeSource timeSource) {
     requireNonNull(timeSource, "timeSource");
     requireState(this.timeSource == null, "timeSource was already set to %s", this.timeSource);
@@ -380,6 +434,7 @@ public final class BatcherBuilder<T> {
   /**
    * Checks the combination of options and starts a batcher with them.
    *
+   * @return the started batcher
    * @throws IllegalStateException if options contradict each other
    */
   public Batcher<T> build() {

@@ -13,21 +13,44 @@ package dev.batcher;
  */
 public interface BatcherListener<T> {
 
-  /** Called after each sink call, with what came of it. */
+  /**
+   * Called after each sink call, with what came of it.
+   *
+   * @param event the batch's cause, size, outcome and duration
+   */
   default void onBatch(BatchEvent event) {}
 
-  /** Called when {@code item} was refused at submit time. */
+  /**
+   * Called when {@code item} was refused at submit time.
+   *
+   * @param item the refused item
+   * @param reason why it was refused
+   */
   default void onRefused(T item, RefusalReason reason) {}
 
-  /** Called when the accepted {@code item} was abandoned before the sink confirmed it. */
+  /**
+   * Called when the accepted {@code item} was abandoned before the sink confirmed it.
+   *
+   * @param item the dropped item
+   * @param reason why it was dropped
+   */
   default void onDropped(T item, DropReason reason) {}
 
   /**
    * Called when the sink failed {@code item} for good (after its retries, and whether or not a
    * dead-letter handler took it).
+   *
+   * @param item the failed item
+   * @param cause the sink's failure of its last attempt
    */
   default void onFailed(T item, Throwable cause) {}
 
-  /** Called when {@code item} failed an attempt and will be tried again after a backoff. */
+  /**
+   * Called when {@code item} failed an attempt and will be tried again after a backoff.
+   *
+   * @param item the item to be retried
+   * @param cause the failure of the attempt
+   * @param attemptsSoFar how many attempts it has had, this one included
+   */
   default void onRetry(T item, Throwable cause, int attemptsSoFar) {}
 }

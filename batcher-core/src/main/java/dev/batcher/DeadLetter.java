@@ -26,7 +26,17 @@ public record DeadLetter<T>(
     Instant firstAttempt,
     Instant lastAttempt) {
 
-  /** Checks the components. */
+  /**
+   * Checks the components.
+   *
+   * @param item the item, as the sink last saw it (merged, under coalescing)
+   * @param id the item's id from the batcher's {@link BatcherBuilder#idFunction idFunction}, or
+   *     null without one
+   * @param cause the failure of its last attempt: its own, when bisection isolated it
+   * @param attempts how many sink calls it was part of
+   * @param firstAttempt when the first of them started
+   * @param lastAttempt when the last of them started
+   */
   public DeadLetter {
     requireNonNull(item, "item");
     requireNonNull(cause, "cause");

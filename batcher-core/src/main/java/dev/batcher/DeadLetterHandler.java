@@ -21,13 +21,16 @@ public interface DeadLetterHandler<T> {
   /**
    * Takes a dead letter.
    *
+   * @param letter the item, its cause and its attempts
    * @throws Exception if it could not be stored
    */
   void handle(DeadLetter<T> letter) throws Exception;
 
   /**
-   * Returns a handler that logs each dead letter at ERROR through SLF4J (logger {@code
-   * dev.batcher.DeadLetter}), with the item's id when there is one, else the item itself.
+   * {@return a handler that logs each dead letter at ERROR through SLF4J (logger {@code
+   * dev.batcher.DeadLetter}), with the item's id when there is one, else the item itself}
+   *
+   * @param <T> the item type
    */
   static <T> DeadLetterHandler<T> logging() {
     Logger log = LoggerFactory.getLogger(DeadLetter.class);

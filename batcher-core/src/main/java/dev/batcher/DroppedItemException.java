@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 public final class DroppedItemException extends BatcherException {
   private static final long serialVersionUID = 1L;
 
+  /** Why the item was dropped. */
   private final DropReason reason;
 
   /**
@@ -45,7 +46,7 @@ public final class DroppedItemException extends BatcherException {
     this.reason = requireNonNull(reason, "reason");
   }
 
-  /** Returns why the item was dropped. */
+  /** {@return why the item was dropped} */
   public DropReason reason() {
     return reason;
   }

@@ -21,19 +21,19 @@ public final class InMemoryDeadLetters<T> implements DeadLetterHandler<T> {
     letters.add(letter);
   }
 
-  /** Returns a copy of the dead letters received so far, in arrival order. */
+  /** {@return a copy of the dead letters received so far, in arrival order} */
   public List<DeadLetter<T>> letters() {
     return new ArrayList<>(letters);
   }
 
-  /** Returns the items of the dead letters received so far, in arrival order. */
+  /** {@return the items of the dead letters received so far, in arrival order} */
   public List<T> items() {
     List<T> items = new ArrayList<>();
     letters.forEach(l -> items.add(l.item()));
     return items;
   }
 
-  /** Returns how many dead letters were received. */
+  /** {@return how many dead letters were received} */
   public int size() {
     return letters.size();
   }

@@ -14,8 +14,11 @@ package dev.batcher;
 public final class ItemWriteException extends BatcherException {
   private static final long serialVersionUID = 1L;
 
+  /** How many attempts the item had. */
   private final int attempts;
+  /** How many times a failed batch holding the item was split to isolate it. */
   private final int splits;
+  /** Whether the dead-letter handler took the item. */
   private final boolean deadLettered;
 
   /**
@@ -42,19 +45,19 @@ public final class ItemWriteException extends BatcherException {
   }
 
   /**
-   * Returns how many attempts the item had: its first send and each send after a backoff; the
-   * sends of halves after a split are part of the attempt that failed.
+   * {@return how many attempts the item had: its first send and each send after a backoff; the
+   * sends of halves after a split are part of the attempt that failed}
    */
   public int attempts() {
     return attempts;
   }
 
-  /** Returns how many times a failed atomic batch holding the item was split to isolate it. */
+  /** {@return how many times a failed atomic batch holding the item was split to isolate it} */
   public int splits() {
     return splits;
   }
 
-  /** Returns whether the dead-letter handler took the item. */
+  /** {@return whether the dead-letter handler took the item} */
   public boolean deadLettered() {
     return deadLettered;
   }

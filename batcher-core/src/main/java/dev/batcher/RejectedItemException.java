@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 public final class RejectedItemException extends BatcherException {
   private static final long serialVersionUID = 1L;
 
+  /** Why the item was refused. */
   private final RefusalReason reason;
 
   /**
@@ -31,7 +32,7 @@ public final class RejectedItemException extends BatcherException {
     this.reason = requireNonNull(reason, "reason");
   }
 
-  /** Returns why the item was refused. */
+  /** {@return why the item was refused} */
   public RefusalReason reason() {
     return reason;
   }

@@ -89,33 +89,39 @@ public final class RetryPolicy {
     this.retryable = retryable;
   }
 
-  /** Returns the default policy: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 100 ms doubling to 10 s. */
+  /**
+   * {@return the default policy: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 100 ms doubling to 10 s}
+   */
   public static RetryPolicy defaults() {
     return DEFAULTS;
   }
 
-  /** Returns a policy that never retries: one attempt per item. */
+  /** {@return a policy that never retries: one attempt per item} */
   public static RetryPolicy none() {
     return NONE;
   }
 
-  /** Returns a builder starting from the defaults. */
+  /** {@return a builder starting from the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Returns the most sink calls one item gets, the first included. */
+  /** {@return the most sink calls one item gets, the first included} */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** Returns whether a failure thrown for a whole batch is worth another attempt. */
+  /**
+   * {@return whether a failure thrown for a whole batch is worth another attempt}
+   *
+   * @param failure what the sink threw, or gave to {@link BatchResult#batchFailed}
+   */
   public boolean isRetryable(Throwable failure) {
     return retryable.test(requireNonNull(failure, "failure"));
   }
 
   /**
-   * Returns the wait before the attempt after {@code attemptsSoFar} attempts, jitter applied.
+   * {@return the wait before the attempt after {@code attemptsSoFar} attempts, jitter applied}
    *
    * @param attemptsSoFar how many attempts were made, at least 1
    */
@@ -135,7 +141,7 @@ public final class RetryPolicy {
   }
 
   /**
-   * Returns the default classifier described in the class comment. Compose it to adjust it, for
+   * {@return the default classifier described in the class comment} Compose it to adjust it, for
    * example {@code defaultClassifier().and(t -> !(t instanceof MyFatalException))}.
    */
   public static Predicate<Throwable> defaultClassifier() {
@@ -240,6 +246,8 @@ public final class RetryPolicy {
      * Sets the most sink calls per item, the first included; 1 means no retry. Default {@value
      * #DEFAULT_MAX_ATTEMPTS}.
      *
+     * @param maxAttempts the most sink calls per item
+     * @return this builder
      * @throws IllegalArgumentException if less than 1
      */
     public Builder maxAttempts(int maxAttempts) {
@@ -254,6 +262,8 @@ public final class RetryPolicy {
      * Sets the backoff before the second attempt. Must not exceed {@link #maxBackoff}. Default
      * {@value #DEFAULT_INITIAL_BACKOFF_MILLIS} ms.
      *
+     * @param initialBackoff the first backoff
+     * @return this builder
      * @throws IllegalArgumentException if negative
      */
     public Builder initialBackoff(Duration initialBackoff) {
@@ -269,6 +279,8 @@ public final class RetryPolicy {
     /**
      * Sets the cap on any backoff, before jitter. Default {@value #DEFAULT_MAX_BACKOFF_MILLIS} ms.
      *
+     * @param maxBackoff the longest backoff
+     * @return this builder
      * @throws IllegalArgumentException if negative
      */
     public Builder maxBackoff(Duration maxBackoff) {
@@ -282,6 +294,8 @@ public final class RetryPolicy {
     /**
      * Sets the growth factor between backoffs. Default {@value #DEFAULT_MULTIPLIER}.
      *
+     * @param multiplier each backoff over the one before, at least 1
+     * @return this builder
      * @throws IllegalArgumentException if below 1 or not finite
      */
     public Builder multiplier(double multiplier) {
@@ -298,6 +312,9 @@ public final class RetryPolicy {
      * retry at the same instant: {@link Jitter#FULL} (the default), {@link Jitter#PROPORTIONAL}
      * (by at most {@link #backoffJitterFraction}, default {@value
      * #DEFAULT_BACKOFF_JITTER_FRACTION}) or {@link Jitter#NONE}. A backoff is never lengthened.
+     *
+     * @param backoffJitter how backoffs are shortened
+     * @return this builder
      */
     public Builder backoffJitter(Jitter backoffJitter) {
       requireNonNull(backoffJitter, "backoffJitter");
@@ -312,6 +329,8 @@ public final class RetryPolicy {
      * with 0.2, a 100 ms backoff becomes a uniform draw from more than 80 ms up to 100 ms. Only
      * with {@code backoffJitter(PROPORTIONAL)}. Default {@value #DEFAULT_BACKOFF_JITTER_FRACTION}.
      *
+     * @param backoffJitterFraction the most a backoff is shortened by, as a fraction of it
+     * @return this builder
      * @throws IllegalArgumentException if outside (0, 1]
      */
     public Builder backoffJitterFraction(double backoffJitterFraction) {
@@ -326,6 +345,9 @@ public final class RetryPolicy {
     /**
      * Sets the classifier of failures thrown for a whole batch: true means worth another attempt.
      * Default {@link RetryPolicy#defaultClassifier()}.
+     *
+     * @param retryable true for a failure worth another attempt
+     * @return this builder
      */
     public Builder retryOn(Predicate<Throwable> retryable) {
       requireNonNull(retryable, "retryable");
@@ -337,6 +359,7 @@ public final class RetryPolicy {
     /**
      * Checks the combination of options and returns the policy.
      *
+     * @return the policy
      * @throws IllegalStateException if initialBackoff exceeds maxBackoff, or if a
      *     backoffJitterFraction is set without {@code backoffJitter(PROPORTIONAL)}
      */

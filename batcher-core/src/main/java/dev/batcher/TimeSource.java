@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public interface TimeSource {
 
-  /** Returns the current time in nanoseconds, from an arbitrary origin, never going backwards. */
+  /** {@return the current time in nanoseconds, from an arbitrary origin, never going backwards} */
   long nanoTime();
 
   /**
@@ -25,7 +25,7 @@ public interface TimeSource {
    */
   void parkNanos(Object blocker, long nanos);
 
-  /** Returns the system clock: {@link System#nanoTime()} and {@link LockSupport#parkNanos}. */
+  /** {@return the system clock: {@link System#nanoTime()} and {@link LockSupport#parkNanos}} */
   static TimeSource system() {
     return SystemTimeSource.INSTANCE;
   }

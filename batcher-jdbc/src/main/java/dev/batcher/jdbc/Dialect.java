@@ -40,6 +40,8 @@ public enum Dialect {
   /**
    * Detects the dialect of {@code connection} from its database product name.
    *
+   * @param connection an open connection to the database
+   * @return the dialect that database speaks
    * @throws SQLException if the metadata cannot be read
    * @throws IllegalArgumentException if the database is none of these
    */
@@ -57,23 +59,28 @@ public enum Dialect {
         + "': set the dialect (POSTGRESQL, MARIADB or H2) if it speaks one of them");
   }
 
-  /** The strategy a sink uses on this dialect unless told otherwise. */
+  /** {@return the strategy a sink uses on this dialect unless told otherwise} */
   public WriteStrategy defaultStrategy() {
     return defaultStrategy;
   }
 
-  /** Whether this dialect can write with {@code strategy}. */
+  /**
+   * {@return whether this dialect can write with {@code strategy}}
+   *
+   * @param strategy a write strategy
+   */
   public boolean supports(WriteStrategy strategy) {
     return strategies.contains(strategy);
   }
 
   /**
-   * Returns {@code identifier} quoted for this dialect, exactly as given: a name with a quote, a
-   * semicolon, a space or mixed case names exactly that table or column.
+   * {@return {@code identifier} quoted for this dialect, exactly as given: a name with a quote, a
+   * semicolon, a space or mixed case names exactly that table or column}
    *
    * @param what what the identifier names, for the error message ("table", "column")
-   * @throws IllegalArgumentException if the database cannot hold the name: empty, a NUL
-   *     character, or longer than this dialect allows (PostgreSQL: 63 bytes of UTF-8)
+   * @param identifier the name, unquoted
+   * @throws IllegalArgumentException if the database cannot hold the name: empty, a NUL character,
+   *     or longer than this dialect allows (PostgreSQL: 63 bytes of UTF-8)
    */
   public String quote(String what, String identifier) {
     if (identifier.isEmpty()) {
@@ -98,6 +105,8 @@ public enum Dialect {
   /**
    * Quotes a possibly schema-qualified table name given as its parts ({@code "public", "likes"}).
    *
+   * @param parts the name's parts, schema first, each unquoted
+   * @return the quoted parts, joined by dots
    * @throws IllegalArgumentException as for {@link #quote(String, String)}
    */
   public String quoteTable(String... parts) {

@@ -85,9 +85,12 @@ public final class JdbcDeadLetterTable<T> implements DeadLetterHandler<T> {
   }
 
   /**
-   * Returns a builder for a table reached through {@code dataSource}, storing each item as
-   * {@code itemText} prints it (its JSON, or {@code String::valueOf}).
+   * {@return a builder for a table reached through {@code dataSource}, storing each item as
+   * {@code itemText} prints it (its JSON, or {@code String::valueOf})}
    *
+   * @param <T> the item type
+   * @param dataSource where the table is
+   * @param itemText how an item is written into the {@code item} column
    * @throws NullPointerException if an argument is null
    */
   public static <T> Builder<T> builder(DataSource dataSource, Function<? super T, String> itemText) {
@@ -198,13 +201,21 @@ public final class JdbcDeadLetterTable<T> implements DeadLetterHandler<T> {
     /**
      * Sets the table, as its parts ({@code table("app", "dead_letters")} for a schema-qualified
      * name), each quoted exactly as given. Required.
+     *
+     * @param nameParts the table name's parts, schema first
+     * @return this builder
      */
     public Builder<T> table(String... nameParts) {
       this.table = TableNames.checked(nameParts, table);
       return this;
     }
 
-    /** Sets the dialect. Default: detected from a connection's metadata at {@link #build()}. */
+    /**
+     * Sets the dialect. Default: detected from a connection's metadata at {@link #build()}.
+     *
+     * @param dialect the SQL dialect of the database
+     * @return this builder
+     */
     public Builder<T> dialect(Dialect dialect) {
       requireNonNull(dialect, "dialect");
       if (this.dialect != null) {
@@ -214,7 +225,11 @@ public final class JdbcDeadLetterTable<T> implements DeadLetterHandler<T> {
       return this;
     }
 
-    /** Creates the table at {@link #build()} if it does not exist. Default: it must exist. */
+    /**
+     * Creates the table at {@link #build()} if it does not exist. Default: it must exist.
+     *
+     * @return this builder
+     */
     public Builder<T> createTableIfMissing() {
       this.createTable = true;
       return this;
@@ -224,8 +239,9 @@ public final class JdbcDeadLetterTable<T> implements DeadLetterHandler<T> {
      * Builds the handler; detects the dialect and creates the table when asked, on a connection
      * of its own.
      *
-     * @throws IllegalStateException if the table was not set, or the database could not be
-     *     reached or the table created
+     * @return the handler
+     * @throws IllegalStateException if the table was not set, or the database could not be reached
+     *     or the table created
      * @throws IllegalArgumentException if the table name cannot be held by the database
      */
     public JdbcDeadLetterTable<T> build() {

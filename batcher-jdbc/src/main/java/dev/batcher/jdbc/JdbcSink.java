@@ -82,8 +82,10 @@ public final class JdbcSink<T> implements BatchSink<T> {
   }
 
   /**
-   * Returns a builder for a sink that writes to {@code dataSource}.
+   * {@return a builder for a sink that writes to {@code dataSource}}
    *
+   * @param <T> the item type
+   * @param dataSource where the batches are written, one connection per batch
    * @throws NullPointerException if {@code dataSource} is null
    */
   public static <T> Builder<T> builder(DataSource dataSource) {
@@ -96,25 +98,25 @@ public final class JdbcSink<T> implements BatchSink<T> {
     return true;
   }
 
-  /** The dialect, as set or detected. */
+  /** {@return the dialect, as set or detected} */
   public Dialect dialect() {
     return dialect;
   }
 
-  /** The strategy, as set or the dialect's default. */
+  /** {@return the strategy, as set or the dialect's default} */
   public WriteStrategy strategy() {
     return strategy;
   }
 
   /**
-   * Statements sent so far: a JDBC batch of n rows counts n, a multi-row statement, UNNEST or COPY
-   * counts one. "100,000 likes became N statements" reads off this.
+   * {@return the statements sent so far} A JDBC batch of n rows counts n, a multi-row statement,
+   * UNNEST or COPY counts one. "100,000 likes became N statements" reads off this.
    */
   public long statements() {
     return counts.statements();
   }
 
-  /** Round trips to the database so far, commits and rollbacks included. */
+  /** {@return the round trips to the database so far, commits and rollbacks included} */
   public long roundTrips() {
     return counts.roundTrips();
   }
@@ -233,6 +235,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * Sets the table, as its parts: {@code table("likes")} or {@code table("app", "likes")} for a
      * schema-qualified name. Each part is quoted exactly as given.
+     *
+     * @param nameParts the table name's parts, schema first
+     * @return this builder
      */
     public Builder<T> table(String... nameParts) {
       this.table = TableNames.checked(nameParts, table);
@@ -242,6 +247,11 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * Adds a column: its name (quoted exactly as given), the JDBC type its values are bound as
      * ({@link java.sql.JDBCType}), and how to read its value from an item (null binds SQL NULL).
+     *
+     * @param name the column's name
+     * @param type the JDBC type its values are bound as
+     * @param value reads the column's value from an item
+     * @return this builder
      */
     public Builder<T> column(String name, SQLType type,
         Function<? super T, ? extends @Nullable Object> value) {
@@ -263,6 +273,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * a primary key or unique constraint of the table. On MariaDB/MySQL, whose duplicate-key error
      * names the key's values but not its columns, they also let the sink pinpoint the item of a
      * duplicate key under any strategy.
+     *
+     * @param names the key columns' names
+     * @return this builder
      */
     public Builder<T> keyColumns(String... names) {
       requireNonNull(names, "names");
@@ -278,7 +291,12 @@ public final class JdbcSink<T> implements BatchSink<T> {
       return this;
     }
 
-    /** Sets the write strategy. Default: the dialect's ({@link Dialect#defaultStrategy()}). */
+    /**
+     * Sets the write strategy. Default: the dialect's ({@link Dialect#defaultStrategy()}).
+     *
+     * @param strategy how batches are written
+     * @return this builder
+     */
     public Builder<T> strategy(WriteStrategy strategy) {
       requireNonNull(strategy, "strategy");
       requireState(this.strategy == null, "strategy was already set to %s", this.strategy);
@@ -286,7 +304,12 @@ public final class JdbcSink<T> implements BatchSink<T> {
       return this;
     }
 
-    /** Sets the dialect. Default: detected from a connection's metadata at {@link #build()}. */
+    /**
+     * Sets the dialect. Default: detected from a connection's metadata at {@link #build()}.
+     *
+     * @param dialect the SQL dialect of the database
+     * @return this builder
+     */
     public Builder<T> dialect(Dialect dialect) {
       requireNonNull(dialect, "dialect");
       requireState(this.dialect == null, "dialect was already set to %s", this.dialect);
@@ -297,6 +320,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * {@link WriteStrategy#COUNTER_MERGE} only: update existing rows and fail the item of a key
      * that has no row (with SQLState 02000), instead of inserting it. Default false.
+     *
+     * @param updateOnly true to update existing rows only
+     * @return this builder
      */
     public Builder<T> updateOnly(boolean updateOnly) {
       requireState(!updateOnlySet, "updateOnly was already set to %s", this.updateOnly);
@@ -311,6 +337,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * #DEFAULT_MARIADB_MAX_STATEMENT_BYTES} on MariaDB/MySQL, no limit elsewhere (the 65,535
      * bind-parameter limit always applies). On PostgreSQL, setting it makes the keyed strategies
      * send multi-row statements in chunks instead of one statement with the rows as arrays.
+     *
+     * @param maxStatementBytes the most bytes of values per statement
+     * @return this builder
      */
     public Builder<T> maxStatementBytes(long maxStatementBytes) {
       requireState(this.maxStatementBytes < 0, "maxStatementBytes was already set to %s",
@@ -327,6 +356,10 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * Writes with an SQL statement of one row's parameters instead of a table and columns, for
      * what the table form does not cover; strategies {@link WriteStrategy#ONE_BY_ONE} or {@link
      * WriteStrategy#JDBC_BATCH} (the default).
+     *
+     * @param sql the statement, with one row's parameters
+     * @param binder sets the parameters from an item
+     * @return this builder
      */
     public Builder<T> statement(String sql, StatementBinder<T> binder) {
       requireNonNull(sql, "sql");
@@ -343,6 +376,7 @@ public final class JdbcSink<T> implements BatchSink<T> {
     /**
      * Builds the sink, detecting the dialect from a connection if it was not set.
      *
+     * @return the sink
      * @throws IllegalStateException if options conflict or are missing, or the dialect cannot be
      *     detected
      * @throws IllegalArgumentException if an identifier cannot be held by the database

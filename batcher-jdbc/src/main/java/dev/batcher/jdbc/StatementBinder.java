@@ -11,6 +11,12 @@ import java.sql.SQLException;
  */
 @FunctionalInterface
 public interface StatementBinder<T> {
-  /** Sets the statement's parameters from {@code item}. */
+  /**
+   * Sets the statement's parameters from {@code item}.
+   *
+   * @param statement the statement prepared from the sink's SQL
+   * @param item the item to bind
+   * @throws SQLException if a parameter cannot be set
+   */
   void bind(PreparedStatement statement, T item) throws SQLException;
 }
