@@ -78,6 +78,11 @@ for i in "${!commands[@]}"; do
   ${commands[$i]} > "$OUT/${names[$i]}.log" 2>&1
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/env.txt"
+# Where a PostgreSQL batch's time goes (needs the server log; skipped with a note when unreadable).
+if [[ -z "${QUICK:-}" ]]; then
+  OUT="$OUT" JAVA="$JAVA" benchmarks/profile-jdbc.sh > "$OUT/profile.out" 2>&1 \
+    || echo "profile-jdbc.sh failed, see $OUT/profile.out; the page goes without its profile"
+fi
 
 "$JAVA" -cp "$JAR" dev.batcher.benchmarks.results.JdbcReport --jdbc-run "$OUT" \
   --out "$DOC" --img "$IMG"
