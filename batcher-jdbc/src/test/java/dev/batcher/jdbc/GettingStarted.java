@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * samples are its tagged regions.
  */
 final class GettingStarted {
-  private static final Logger log = LoggerFactory.getLogger(GettingStarted.class);
-
   // tag::getting-started-item[]
   record Like(long postId, long userId) {}
+
+  private static final Logger log = LoggerFactory.getLogger(GettingStarted.class);
   // end::getting-started-item[]
 
   private GettingStarted() {}
@@ -31,8 +31,8 @@ final class GettingStarted {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl); // e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app
     config.setMaximumPoolSize(4); // at least the batcher's maxInFlightBatches (default 1)
-    config.setConnectionTimeout(10_000); // ms; like the timeouts below, well under deliveryTimeout
-    config.addDataSourceProperty("options", "-c statement_timeout=30s -c lock_timeout=10s");
+    config.setConnectionTimeout(5_000); // ms; with the timeouts below, well under deliveryTimeout
+    config.addDataSourceProperty("options", "-c statement_timeout=20s -c lock_timeout=5s");
     HikariDataSource dataSource = new HikariDataSource(config);
     // end::getting-started-pool[]
     return dataSource;
@@ -52,7 +52,7 @@ final class GettingStarted {
     Batcher<Like> likes = Batcher.builder(sink)
         .name("likes") // names its threads: batcher-likes-flush-1
         .maxBatchSize(1000)
-        .maxDelay(Duration.ofMillis(5)) // a lone like waits at most 5 ms for company
+        .maxDelay(Duration.ofMillis(5)) // the oldest like waits at most 5 ms (+10% jitter)
         .build();
     // end::getting-started-batcher[]
     for (long user = 1; user <= requests; user++) {

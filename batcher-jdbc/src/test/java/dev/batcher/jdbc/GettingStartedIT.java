@@ -52,9 +52,9 @@ class GettingStartedIT {
   void theGuidesPool_setsTheDatabaseTimeouts() throws SQLException {
     try (HikariDataSource pool = GettingStarted.pool(url);
         Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-      assertThat(value(s, "SHOW statement_timeout")).isEqualTo("30s");
-      assertThat(value(s, "SHOW lock_timeout")).isEqualTo("10s");
-      assertThat(pool.getConnectionTimeout()).isEqualTo(10_000);
+      assertThat(value(s, "SHOW statement_timeout")).isEqualTo("20s");
+      assertThat(value(s, "SHOW lock_timeout")).isEqualTo("5s");
+      assertThat(pool.getConnectionTimeout()).isEqualTo(5_000);
     }
   }
 
