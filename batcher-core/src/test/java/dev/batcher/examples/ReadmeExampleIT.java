@@ -42,7 +42,7 @@ class ReadmeExampleIT {
     }
   }
 
-  // --8<-- [start:readme]
+  // tag::custom-sink[]
   BatchSink<Like> insertLikes() {
     return BatchSink.atomic(likes -> { // atomic: one transaction per batch, all or nothing
       try (Connection c = dataSource.getConnection()) {
@@ -64,7 +64,7 @@ class ReadmeExampleIT {
       return BatchResult.success();
     });
   }
-  // --8<-- [end:readme]
+  // end::custom-sink[]
 
   @Test
   void likesFromManyThreadsAreWrittenInBatches() throws Exception {

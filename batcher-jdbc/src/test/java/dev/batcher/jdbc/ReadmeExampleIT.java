@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
 class ReadmeExampleIT {
   private static final Logger log = LoggerFactory.getLogger(ReadmeExampleIT.class);
 
+  // tag::readme[]
   record Like(long postId, long userId) {}
+
+  // end::readme[]
 
   private HikariDataSource dataSource;
   private final InMemoryDeadLetters<Like> deadLetters = new InMemoryDeadLetters<>();
@@ -53,7 +56,7 @@ class ReadmeExampleIT {
   void likesFromManyThreads_becomeFewStatements_andADuplicateIsDeadLettered() throws Exception {
     ConcurrentLinkedQueue<CompletableFuture<Void>> all = new ConcurrentLinkedQueue<>();
     CompletableFuture<CompletableFuture<Void>> duplicate = new CompletableFuture<>();
-    // --8<-- [start:readme]
+    // tag::readme[]
     JdbcSink<Like> insertLikes = JdbcSink.<Like>builder(dataSource) // a pool: HikariCP
         .table("likes")
         .column("post_id", JDBCType.BIGINT, Like::postId)
@@ -69,7 +72,7 @@ class ReadmeExampleIT {
       // from any number of request threads:
       likes.submit(new Like(42, 1001))
           .whenComplete((ok, error) -> { if (error != null) log.warn("like not stored", error); });
-      // --8<-- [end:readme]
+      // end::readme[]
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
         int base = t * 2_500;
@@ -87,7 +90,9 @@ class ReadmeExampleIT {
       for (Thread t : threads) {
         t.join();
       }
-    }
+      // tag::readme[]
+    } // close() writes everything accepted before it returns
+    // end::readme[]
     for (CompletableFuture<Void> f : all) {
       assertThat(f).isCompleted();
     }
