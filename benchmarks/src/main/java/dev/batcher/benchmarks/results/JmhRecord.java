@@ -20,9 +20,9 @@ import org.openjdk.jmh.results.RunResult;
 
 /**
  * One benchmark result, read from a JMH JSON file ({@code -rf json}) or taken from a {@link
- * RunResult} at the end of a run: the benchmark, its mode ({@code thrpt}, {@code sample}, {@code
- * avgt}, {@code ss}; empty if unknown), its parameters, the primary score (with percentiles) and the
- * secondary scores (the counters).
+ * RunResult} at the end of a run: the benchmark, its mode ({@code thrpt}, {@code sample},
+ * {@code avgt}, {@code ss}; empty if unknown), its parameters, the primary score (with
+ * percentiles) and the secondary scores (the counters).
  */
 record JmhRecord(
     String benchmark,

@@ -88,7 +88,7 @@ final class RunSummary {
         }
         return new Metric("score (" + unit + ")", true, JmhRecord::score);
       case "sample":
-        return new Metric("p99 (" + unit + ")", false,
+        return new Metric("p99 latency (" + unit + ")", false,
             r -> r.percentiles().getOrDefault("99.0", Double.NaN));
       default:
         // avgt, ss, or a record without a mode: a rate if its unit is per second
@@ -235,10 +235,10 @@ final class RunSummary {
     double busyAbove = BUSY_LOAD_PER_CORE * cores;
     if (start.known() && start.oneMinute() > busyAbove) {
       out.add(String.format(Locale.ROOT, "WARNING: the machine was busy when the run started"
-          + " (1-minute load average %.2f, above %.2f for %s): other work, a build just before"
-          + " included, competed for the cores, so these numbers are noisy; rerun on a quiet"
-          + " machine before trusting a small difference", start.oneMinute(), busyAbove,
+          + " (1-minute load average %.2f, above %.2f for %s):", start.oneMinute(), busyAbove,
           coresText));
+      out.add("  other work (a build just before counts too) competed for the cores, so these"
+          + " numbers are noisy; rerun on a quiet machine before trusting a small difference");
     }
   }
 }

@@ -84,7 +84,7 @@ class RunSummaryTest {
         sample("abq", "low", 102))); // within 5%: even
 
     assertThat(lines).contains(
-        "LatencyBenchmark.enqueueToCompletion: p99 (us/op), peer ÷ ours,",
+        "LatencyBenchmark.enqueueToCompletion: p99 latency (us/op), peer ÷ ours,",
         "  geometric mean over load low, high",
         "    abq     1.02×  about even   (1 point)",
         "    otel    3.00×  ours ahead   (2 points: 0.75× to 12.00×)",
@@ -158,9 +158,9 @@ class RunSummaryTest {
         "Machine: 2 cores; load average (1, 5, 15 min) 1.93 2.34 2.29 before the run,"
             + " 2.31 2.03 2.18 after",
         "WARNING: the machine was busy when the run started (1-minute load average 1.93, above"
-            + " 1.00 for 2 cores): other work, a build just before included, competed for the"
-            + " cores, so these numbers are noisy; rerun on a quiet machine before trusting a"
-            + " small difference");
+            + " 1.00 for 2 cores):",
+        "  other work (a build just before counts too) competed for the cores, so these numbers"
+            + " are noisy; rerun on a quiet machine before trusting a small difference");
   }
 
   @Test
@@ -178,9 +178,7 @@ class RunSummaryTest {
         LoadAverage.UNKNOWN)).contains(
         "Machine: 8 cores; load average (1, 5, 15 min) 5.00 before the run, unknown after",
         "WARNING: the machine was busy when the run started (1-minute load average 5.00, above"
-            + " 4.00 for 8 cores): other work, a build just before included, competed for the"
-            + " cores, so these numbers are noisy; rerun on a quiet machine before trusting a"
-            + " small difference");
+            + " 4.00 for 8 cores):");
     assertThat(RunSummary.lines(List.of(), 1, LoadAverage.UNKNOWN, LoadAverage.UNKNOWN))
         .last().isEqualTo("Machine: 1 core; no load average on this system, so whether other"
             + " work competed for the cores is unknown");
