@@ -1,6 +1,6 @@
 package dev.batcher.benchmarks.results;
 
-import static dev.batcher.benchmarks.results.ResultsReport.fmtRatio;
+import static dev.batcher.benchmarks.results.Formats.fmtRatio;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +70,7 @@ public final class JdbcReport {
     if (run == null) {
       throw new IllegalArgumentException("give --jdbc-run DIR of JMH JSON results");
     }
-    ResultsReport.Run r = ResultsReport.Run.read(run, "run 1");
+    Run r = Run.read(run, "run 1");
     Path relImg = out.toAbsolutePath().getParent().relativize(img.toAbsolutePath());
     List<Chart> charts = new ArrayList<>();
     Path profileFile = run.resolve("profile.md");
@@ -87,7 +87,7 @@ public final class JdbcReport {
   }
 
   /** Renders the page and collects the charts it links to. */
-  static String render(ResultsReport.Run run, String imgDir, List<Chart> charts) {
+  static String render(Run run, String imgDir, List<Chart> charts) {
     return render(run, imgDir, charts, null);
   }
 
@@ -95,7 +95,7 @@ public final class JdbcReport {
    * Renders the page, with {@code profile} ({@link PgLogProfile}'s table, from {@code
    * profile-jdbc.sh}) as its section on where a batch's time goes when given.
    */
-  static String render(ResultsReport.Run run, String imgDir, List<Chart> charts,
+  static String render(Run run, String imgDir, List<Chart> charts,
       String profile) {
     StringBuilder md = new StringBuilder();
     md.append("# JDBC benchmark results\n\n")
@@ -120,7 +120,7 @@ public final class JdbcReport {
   }
 
   /** The databases of the run, PostgreSQL, MariaDB and H2 first. */
-  static List<String> databases(ResultsReport.Run run) {
+  static List<String> databases(Run run) {
     Set<String> present = run.records().stream().map(x -> x.param("database"))
         .collect(Collectors.toCollection(TreeSet::new));
     List<String> out = new ArrayList<>();
@@ -130,8 +130,8 @@ public final class JdbcReport {
   }
 
   /** The records of {@code database} only. */
-  static ResultsReport.Run only(ResultsReport.Run run, String database) {
-    return new ResultsReport.Run(run.name(), run.records().stream()
+  static Run only(Run run, String database) {
+    return new Run(run.name(), run.records().stream()
         .filter(x -> x.param("database").equals(database)).collect(Collectors.toList()),
         run.commands(), run.env());
   }
@@ -161,7 +161,7 @@ public final class JdbcReport {
         : "jdbc-" + kind + "-" + database + ".png";
   }
 
-  private static void theRun(StringBuilder md, ResultsReport.Run run) {
+  private static void theRun(StringBuilder md, Run run) {
     md.append("## The run\n\n| | |\n|---|---|\n");
     run.env().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
     if (!run.records().isEmpty()) {
@@ -183,7 +183,7 @@ public final class JdbcReport {
 
   // ================================================================================= targets
 
-  private static void targets(StringBuilder md, ResultsReport.Run run) {
+  private static void targets(StringBuilder md, Run run) {
     md.append("## Targets\n\n| target | measured | |\n|---|---:|---|\n");
     String best = bestStrategy(run, ONE);
     double ours = best == null ? Double.NaN : rows(run, "batcher", best, TARGET_BATCH);
@@ -236,7 +236,7 @@ public final class JdbcReport {
    * The strategy with the most rows/s through the batcher at batch 1,000 with {@code inFlight}
    * batches in flight, or null.
    */
-  static String bestStrategy(ResultsReport.Run run, String inFlight) {
+  static String bestStrategy(Run run, String inFlight) {
     String best = null;
     double top = Double.NEGATIVE_INFINITY;
     for (String s : strategies(run, "batcher", inFlight)) {
@@ -262,7 +262,7 @@ public final class JdbcReport {
 
   // ================================================================================== writes
 
-  private static void writes(StringBuilder md, ResultsReport.Run run, String database,
+  private static void writes(StringBuilder md, Run run, String database,
       String imgDir, List<Chart> charts) {
     if (run.of(WRITE).isEmpty()) {
       return;
@@ -339,7 +339,7 @@ public final class JdbcReport {
     }
   }
 
-  private static void series(Chart chart, ResultsReport.Run run, String mode, String strategy,
+  private static void series(Chart chart, Run run, String mode, String strategy,
       List<String> sizes, boolean baseline, String name) {
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
@@ -367,7 +367,7 @@ public final class JdbcReport {
 
   // ================================================================================= counter
 
-  private static void counter(StringBuilder md, ResultsReport.Run run, String database,
+  private static void counter(StringBuilder md, Run run, String database,
       String imgDir, List<Chart> charts) {
     List<String> posts = run.records().stream()
         .filter(x -> x.shortName().equals(MERGED) || x.shortName().equals(ONE_BY_ONE))
@@ -399,7 +399,7 @@ public final class JdbcReport {
     charts.add(chart);
   }
 
-  private static JmhRecord counter(ResultsReport.Run run, String benchmark, String posts) {
+  private static JmhRecord counter(Run run, String benchmark, String posts) {
     return run.of(benchmark).stream().filter(x -> x.param("posts").equals(posts)).findFirst()
         .orElse(null);
   }
@@ -415,12 +415,12 @@ public final class JdbcReport {
     return v.equals(inFlight) || (v.isEmpty() && inFlight.equals(ONE));
   }
 
-  private static JmhRecord find(ResultsReport.Run run, String mode, String strategy,
+  private static JmhRecord find(Run run, String mode, String strategy,
       String batchSize) {
     return find(run, mode, strategy, batchSize, ONE);
   }
 
-  private static JmhRecord find(ResultsReport.Run run, String mode, String strategy,
+  private static JmhRecord find(Run run, String mode, String strategy,
       String batchSize, String inFlight) {
     // raw and the baselines ignore inFlight: any of their records will do
     return run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
@@ -429,22 +429,22 @@ public final class JdbcReport {
         .findFirst().orElse(null);
   }
 
-  static double rows(ResultsReport.Run run, String mode, String strategy, String batchSize) {
+  static double rows(Run run, String mode, String strategy, String batchSize) {
     return rows(run, mode, strategy, batchSize, ONE);
   }
 
-  static double rows(ResultsReport.Run run, String mode, String strategy, String batchSize,
+  static double rows(Run run, String mode, String strategy, String batchSize,
       String inFlight) {
     JmhRecord x = find(run, mode, strategy, batchSize, inFlight);
     return x == null ? Double.NaN : x.score();
   }
 
-  private static JmhRecord autocommitRecord(ResultsReport.Run run) {
+  private static JmhRecord autocommitRecord(Run run) {
     return run.of(WRITE).stream().filter(x -> x.param("mode").equals("autocommit")).findFirst()
         .orElse(null);
   }
 
-  static double autocommit(ResultsReport.Run run) {
+  static double autocommit(Run run) {
     JmhRecord x = autocommitRecord(run);
     return x == null ? Double.NaN : x.score();
   }
@@ -457,7 +457,7 @@ public final class JdbcReport {
     return x == null ? Double.NaN : statements(x) / x.score() * 1000;
   }
 
-  private static List<String> strategies(ResultsReport.Run run, String mode, String inFlight) {
+  private static List<String> strategies(Run run, String mode, String inFlight) {
     Set<String> present = run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
             && (!mode.equals("batcher") || inFlight(x, inFlight)))
         .map(x -> x.param("strategy")).collect(Collectors.toCollection(TreeSet::new));
@@ -467,7 +467,7 @@ public final class JdbcReport {
     return out;
   }
 
-  private static List<String> batchSizes(ResultsReport.Run run) {
+  private static List<String> batchSizes(Run run) {
     return run.of(WRITE).stream().filter(x -> !x.param("mode").equals("autocommit"))
         .map(x -> Integer.parseInt(x.param("batchSize")))
         .collect(Collectors.toCollection(TreeSet::new))

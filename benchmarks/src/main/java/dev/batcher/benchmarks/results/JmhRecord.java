@@ -14,13 +14,19 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
 
 /**
- * One benchmark result from a JMH JSON file ({@code -rf json}): the benchmark, its parameters,
- * the primary score (with percentiles in sample mode) and the secondary scores (the counters).
+ * One benchmark result, read from a JMH JSON file ({@code -rf json}) or taken from a {@link
+ * RunResult} at the end of a run: the benchmark, its mode ({@code thrpt}, {@code sample},
+ * {@code avgt}, {@code ss}; empty if unknown), its parameters, the primary score (with
+ * percentiles) and the secondary scores (the counters).
  */
 record JmhRecord(
     String benchmark,
+    String mode,
     Map<String, String> params,
     double score,
     double scoreError,
@@ -42,6 +48,10 @@ record JmhRecord(
    * rename is read under the new name, so the report reads old and new runs alike.
    */
   static final Map<String, String> RENAMED_PARAMS = Map.of("lingerMs", "maxDelayMs");
+
+  /** The percentiles JMH's JSON gives, as its keys: "50.0", "99.0", "99.9"... */
+  private static final double[] PERCENTILES =
+      {0.0, 50.0, 90.0, 95.0, 99.0, 99.9, 99.99, 99.999, 99.9999, 100.0};
 
   /** The simple benchmark name: {@code CoreThroughputBenchmark.submitToCompletion}. */
   String shortName() {
@@ -69,6 +79,39 @@ record JmhRecord(
     }
   }
 
+  /** The record of one benchmark's result as the runner returns it, keyed as in the JSON. */
+  static JmhRecord of(RunResult result) {
+    BenchmarkParams p = result.getParams();
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String key : p.getParamsKeys()) {
+      params.put(key, p.getParam(key));
+    }
+    Result<?> primary = result.getPrimaryResult();
+    Map<String, Double> percentiles = new LinkedHashMap<>();
+    for (double pct : PERCENTILES) {
+      percentiles.put(String.valueOf(pct), primary.getStatistics().getPercentile(pct));
+    }
+    Map<String, Double> secondary = new LinkedHashMap<>();
+    result.getSecondaryResults().forEach((name, r) -> secondary.put(name, r.getScore()));
+    return new JmhRecord(
+        p.getBenchmark(),
+        p.getMode().shortLabel(),
+        Collections.unmodifiableMap(params),
+        primary.getScore(),
+        primary.getScoreError(),
+        primary.getScoreUnit(),
+        Collections.unmodifiableMap(percentiles),
+        Collections.unmodifiableMap(secondary),
+        p.getJdkVersion(),
+        p.getVmName(),
+        p.getVmVersion(),
+        p.getForks(),
+        p.getWarmup().getCount(),
+        p.getWarmup().getTime().toString(),
+        p.getMeasurement().getCount(),
+        p.getMeasurement().getTime().toString());
+  }
+
   private static JmhRecord of(JsonObject o) {
     Map<String, String> params = new LinkedHashMap<>();
     if (o.has("params")) {
@@ -93,6 +136,7 @@ record JmhRecord(
     }
     return new JmhRecord(
         o.get("benchmark").getAsString(),
+        text(o, "mode"),
         Collections.unmodifiableMap(params),
         number(primary.get("score")),
         number(primary.get("scoreError")),

@@ -26,7 +26,7 @@ class JdbcReportTest {
 
   @Test
   void render_writesTablesTargetsAndCounter() throws Exception {
-    ResultsReport.Run run = ResultsReport.Run.read(fixture(), "run 1");
+    Run run = Run.read(fixture(), "run 1");
     List<Chart> charts = new ArrayList<>();
 
     String md = JdbcReport.render(run, "img", charts);
@@ -67,7 +67,7 @@ class JdbcReportTest {
   @Test
   void render_withoutCounterRun_saysTargetsAreNotInIt(@TempDir Path tmp) throws Exception {
     Files.copy(fixture().resolve("jdbc-autocommit.json"), tmp.resolve("jdbc-autocommit.json"));
-    ResultsReport.Run run = ResultsReport.Run.read(tmp, "run 1");
+    Run run = Run.read(tmp, "run 1");
 
     String md = JdbcReport.render(run, "img", new ArrayList<>());
 
@@ -133,7 +133,7 @@ class JdbcReportTest {
     // twice the score, so the in-flight rows are told apart from the others
     Files.writeString(tmp.resolve("jdbc-inflight.json"),
         twoInFlight.replace("\"score\": 87575.", "\"score\": 175150."), StandardCharsets.UTF_8);
-    ResultsReport.Run run = ResultsReport.Run.read(tmp, "run 1");
+    Run run = Run.read(tmp, "run 1");
     List<Chart> charts = new ArrayList<>();
 
     String md = JdbcReport.render(run, "img", charts);

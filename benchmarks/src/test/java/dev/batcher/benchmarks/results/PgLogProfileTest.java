@@ -40,7 +40,7 @@ class PgLogProfileTest {
 
   @Test
   void jdbcReport_givesTheProfileItsSection() throws Exception {
-    ResultsReport.Run run = new ResultsReport.Run("run 1", List.of(), List.of(),
+    Run run = new Run("run 1", List.of(), List.of(),
         new java.util.LinkedHashMap<>());
     String md = JdbcReport.render(run, "img", new ArrayList<>(), "| run | rows/s |\n");
     assertThat(md).contains("## Where a batch's time goes (PostgreSQL)")

@@ -26,9 +26,9 @@ class ResultsReportTest {
     List<JmhRecord> tp = JmhRecord.read(fixture().resolve("throughput.json"));
     assertThat(tp).hasSize(7);
     JmhRecord ours = tp.get(1);
-    assertThat(ours.shortName()).isEqualTo(ResultsReport.THROUGHPUT);
+    assertThat(ours.shortName()).isEqualTo(Suites.THROUGHPUT);
     assertThat(ours.param("producers")).isEqualTo("2");
-    assertThat(ResultsReport.deliveredOf(ours)).isEqualTo(12.0e6);
+    assertThat(Suites.deliveredOf(ours)).isEqualTo(12.0e6);
 
     List<JmhRecord> lat = JmhRecord.read(fixture().resolve("latency.json"));
     assertThat(lat.get(0).percentiles()).containsEntry("99.0", 250.0);
@@ -54,7 +54,7 @@ class ResultsReportTest {
 
   @Test
   void render_writesTargetsRatiosLossesAndLatency() throws Exception {
-    ResultsReport.Run run = ResultsReport.Run.read(fixture(), "run 1");
+    Run run = Run.read(fixture(), "run 1");
     List<Chart> charts = new java.util.ArrayList<>();
 
     String md = ResultsReport.render(List.of(run, run), "## Notes\n\nhand-written", "img", charts);
@@ -106,7 +106,7 @@ class ResultsReportTest {
 
   @Test
   void runDirectoryWithoutJson_isRejected(@TempDir Path tmp) {
-    assertThatThrownBy(() -> ResultsReport.Run.read(tmp, "run 1"))
+    assertThatThrownBy(() -> Run.read(tmp, "run 1"))
         .isInstanceOf(IOException.class)
         .hasMessage("no JMH JSON results in " + tmp);
   }

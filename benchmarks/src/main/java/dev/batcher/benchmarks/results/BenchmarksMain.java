@@ -1,0 +1,144 @@
+package dev.batcher.benchmarks.results;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Defaults;
+import org.openjdk.jmh.runner.NoBenchmarksException;
+import org.openjdk.jmh.runner.ProfilersFailedException;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Utils;
+
+/**
+ * The benchmark jar's entry point: JMH's own command line, then a short summary. Every option of
+ * {@code org.openjdk.jmh.Main} is parsed by JMH's {@link CommandLineOptions} and passed through
+ * unchanged, and the help and listing options ({@code -h}, {@code -l}, {@code -lp}, {@code
+ * -lprof}, {@code -lrf}), the errors and the exit codes are JMH's. After a run, and after JMH's
+ * own output, it prints a {@link RunSummary}: ours against each peer as one ratio per peer, and the
+ * machine's cores and load average before and after the run, with a warning when the machine was
+ * busy at the start. The summary goes where JMH's output went ({@code -o FILE} appends it there)
+ * and is left out with {@code -v SILENT}.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar CoreThroughput -p library=batcher,abq
+ * </pre>
+ */
+public final class BenchmarksMain {
+  private BenchmarksMain() {}
+
+  public static void main(String[] args) throws IOException {
+    int status = run(args, LoadAverage::read);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Does what {@code org.openjdk.jmh.Main} does with {@code args}, then prints the summary; returns
+   * the exit status (JMH's: 0, or 1 after an error it has reported on standard error).
+   *
+   * @param load reads the load average, once before the run and once after it
+   */
+  static int run(String[] args, Supplier<LoadAverage> load) throws IOException {
+    try {
+      CommandLineOptions options = new CommandLineOptions(args);
+      Runner runner = new Runner(options);
+      if (options.shouldHelp()) {
+        options.showHelp();
+        return 0;
+      }
+      if (options.shouldList()) {
+        runner.list();
+        return 0;
+      }
+      if (options.shouldListWithParams()) {
+        runner.listWithParams(options);
+        return 0;
+      }
+      if (options.shouldListProfilers()) {
+        options.listProfilers();
+        return 0;
+      }
+      if (options.shouldListResultFormats()) {
+        options.listResultFormats();
+        return 0;
+      }
+      return runAndSummarize(options, runner, load);
+    } catch (CommandLineOptionException e) {
+      System.err.println("Error parsing command line:");
+      System.err.println(" " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static int runAndSummarize(CommandLineOptions options, Runner runner,
+      Supplier<LoadAverage> load) throws IOException {
+    LoadAverage start = load.get();
+    Collection<RunResult> results;
+    try {
+      results = runner.run();
+    } catch (NoBenchmarksException e) {
+      System.err.println("No matching benchmarks. Miss-spelled regexp?");
+      if (options.verbosity().orElse(Defaults.VERBOSITY) != VerboseMode.EXTRA) {
+        System.err.println("Use " + VerboseMode.EXTRA
+            + " verbose mode to debug the pattern matching.");
+      } else {
+        runner.list();
+      }
+      return 1;
+    } catch (ProfilersFailedException e) {
+      // as JMH: not exactly an error, but a non-zero exit
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        System.err.println(t.getMessage());
+        for (Throwable s : t.getSuppressed()) {
+          System.err.println(s.getMessage());
+        }
+      }
+      return 1;
+    } catch (RunnerException e) {
+      System.err.print("ERROR: ");
+      e.printStackTrace(System.err);
+      return 1;
+    }
+    LoadAverage end = load.get();
+    if (options.verbosity().orElse(Defaults.VERBOSITY) == VerboseMode.SILENT) {
+      return 0;
+    }
+    List<JmhRecord> records = new ArrayList<>();
+    results.forEach(r -> records.add(JmhRecord.of(r)));
+    print(options, RunSummary.lines(records, Runtime.getRuntime().availableProcessors(), start,
+        end));
+    return 0;
+  }
+
+  /** Appends the lines to JMH's output: the {@code -o} file, or standard output. */
+  private static void print(CommandLineOptions options, List<String> lines) throws IOException {
+    if (options.getOutput().hasValue()) {
+      // JMH closed the file at the end of the run; its PrintStream used the default charset
+      try (PrintStream out = new PrintStream(
+          new FileOutputStream(options.getOutput().get(), true), true, Charset.defaultCharset())) {
+        write(out, lines);
+      }
+    } else {
+      // JMH writes to System.out in the console's encoding; so does the summary (not closed)
+      PrintStream out = new PrintStream(System.out, true, Utils.guessConsoleEncoding());
+      write(out, lines);
+      out.flush();
+    }
+  }
+
+  private static void write(PrintStream out, List<String> lines) {
+    out.println();
+    lines.forEach(out::println);
+  }
+}
