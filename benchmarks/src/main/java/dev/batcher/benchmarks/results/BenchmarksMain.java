@@ -16,6 +16,8 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.util.Utils;
 
@@ -27,13 +29,18 @@ import org.openjdk.jmh.util.Utils;
  * own output, it prints a {@link RunSummary}: ours against each peer as one ratio per peer, and the
  * machine's cores and load average before and after the run, with a warning when the machine was
  * busy at the start. The summary goes where JMH's output went ({@code -o FILE} appends it there)
- * and is left out with {@code -v SILENT}.
+ * and is left out with {@code -v SILENT}. One difference from JMH: with no benchmark named, it
+ * runs the core suites ({@value #CORE_SUITES}), not the JDBC suites, which need PostgreSQL and
+ * run when named.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar CoreThroughput -p library=batcher,abq
  * </pre>
  */
 public final class BenchmarksMain {
+  /** What runs when no benchmark is named: the core suites, not the JDBC ones. */
+  static final String CORE_SUITES = "CoreThroughputBenchmark|LatencyBenchmark";
+
   private BenchmarksMain() {}
 
   public static void main(String[] args) throws IOException {
@@ -73,12 +80,27 @@ public final class BenchmarksMain {
         options.listResultFormats();
         return 0;
       }
+      if (options.getIncludes().isEmpty()) {
+        System.out.println("# No benchmark named: running the core suites (" + CORE_SUITES
+            + "); name JdbcWrite or Counter to run the JDBC suites.");
+        runner = new Runner(withDefaultSuites(options));
+      }
       return runAndSummarize(options, runner, load);
     } catch (CommandLineOptionException e) {
       System.err.println("Error parsing command line:");
       System.err.println(" " + e.getMessage());
       return 1;
     }
+  }
+
+  /**
+   * {@code options}, running the core suites if no benchmark is named: the README's main command.
+   * The JDBC suites need databases and half an hour; they run when named ({@code JdbcWrite},
+   * {@code Counter}) or through {@code run-jdbc.sh}.
+   */
+  static Options withDefaultSuites(Options options) {
+    return options.getIncludes().isEmpty()
+        ? new OptionsBuilder().parent(options).include(CORE_SUITES).build() : options;
   }
 
   private static int runAndSummarize(CommandLineOptions options, Runner runner,

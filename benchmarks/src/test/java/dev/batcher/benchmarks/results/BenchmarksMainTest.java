@@ -83,4 +83,14 @@ class BenchmarksMainTest {
     assertThat(err.toString(StandardCharsets.UTF_8))
         .isEqualTo("Error parsing command line:\n z is not a recognized option\n");
   }
+
+  @Test
+  void noBenchmarkNamed_runsTheCoreSuitesOnly() throws Exception {
+    assertThat(BenchmarksMain.withDefaultSuites(
+        new org.openjdk.jmh.runner.options.CommandLineOptions("-f", "1")).getIncludes())
+        .containsExactly("CoreThroughputBenchmark|LatencyBenchmark");
+    assertThat(BenchmarksMain.withDefaultSuites(
+        new org.openjdk.jmh.runner.options.CommandLineOptions("JdbcWrite")).getIncludes())
+        .containsExactly("JdbcWrite");
+  }
 }
