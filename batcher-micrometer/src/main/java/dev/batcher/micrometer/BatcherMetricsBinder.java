@@ -157,8 +157,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
       return;
     }
     if (registry.find("batcher.items.submitted").tags(tags).meter() != null) {
-      throw new IllegalStateException("registry " + registry + " already holds the meters of a "
-          + "batcher named '" + batcher.name() + "' with tags " + tags
+      throw new IllegalStateException("the registry already holds the meters of a batcher named '"
+          + batcher.name() + "' with tags " + tags
           + ": give each batcher a distinct name, or close the earlier binder");
     }
     List<Meter> meters = new ArrayList<>();
@@ -179,17 +179,12 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
   private void bindCounters(MeterRegistry registry, List<Meter> meters) {
     meters.add(counter(registry, "batcher.items.submitted", Tags.empty(),
         "Items passed to submit or offer, refused ones included", BatcherMetrics::submitted));
-    meters.add(items(registry, "succeeded", "Items the sink wrote", BatcherMetrics::succeeded));
-    meters.add(items(registry, "dead_lettered",
-        "Items the sink failed for good that the dead-letter handler took",
-        BatcherMetrics::deadLettered));
-    meters.add(items(registry, "failed",
-        "Items the sink failed for good that no dead-letter handler took",
-        BatcherMetrics::failed));
-    meters.add(items(registry, "refused", "Items refused at submit time",
-        BatcherMetrics::totalRefused));
-    meters.add(items(registry, "dropped",
-        "Accepted items abandoned before the sink confirmed them", BatcherMetrics::totalDropped));
+    // One description per name: Prometheus shows one HELP line for all of a name's tags.
+    meters.add(items(registry, "succeeded", BatcherMetrics::succeeded));
+    meters.add(items(registry, "dead_lettered", BatcherMetrics::deadLettered));
+    meters.add(items(registry, "failed", BatcherMetrics::failed));
+    meters.add(items(registry, "refused", BatcherMetrics::totalRefused));
+    meters.add(items(registry, "dropped", BatcherMetrics::totalDropped));
     for (RefusalReason r : RefusalReason.values()) {
       meters.add(counter(registry, "batcher.items.refused", Tags.of("reason", tagValue(r)),
           "Items refused at submit time, by reason", m -> m.refused().get(r)));
@@ -250,9 +245,9 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     return d.mean() * d.count();
   }
 
-  private Meter items(
-      MeterRegistry registry, String outcome, String description, ToLongFunction<BatcherMetrics> f) {
-    return counter(registry, "batcher.items", Tags.of("outcome", outcome), description, f);
+  private Meter items(MeterRegistry registry, String outcome, ToLongFunction<BatcherMetrics> f) {
+    return counter(registry, "batcher.items", Tags.of("outcome", outcome),
+        "Items that ended, by outcome: succeeded, dead_lettered, failed, refused, dropped", f);
   }
 
   private Meter counter(MeterRegistry registry, String name, Tags extra, String description,

@@ -63,26 +63,11 @@ class BatcherMetricsBinderTest {
 
   @Test
   void successes_countItemsFlushesBatchSizesAndLatencies() {
-    // Each sink call takes 2 ms on the manual clock.
-    RecordingSink<Integer> sink = new RecordingSink<>(batch -> {
-      clock.advance(Duration.ofMillis(2));
-      return BatchResult.success();
-    }, Integer.MAX_VALUE);
-    Batcher<Integer> likes = bound(Batcher.builder(sink).name("likes").maxBatchSize(4)
-        .queueCapacity(16).maxDelay(Duration.ofSeconds(60)).maxDelayJitter(0));
+    Batcher<Integer> likes = bound(Batcher.builder(Scenarios.twoMillisecondSink(clock))
+        .name("likes").maxBatchSize(4).queueCapacity(16).maxDelay(Duration.ofSeconds(60))
+        .maxDelayJitter(0));
 
-    for (int i = 0; i < 4; i++) {
-      likes.submit(i); // a full batch at T0, written by T0 + 2 ms
-    }
-    await().until(() -> likes.metrics().succeeded() == 4);
-    for (int i = 4; i < 8; i++) {
-      likes.submit(i); // at T0 + 2 ms, written by T0 + 4 ms
-    }
-    await().until(() -> likes.metrics().succeeded() == 8);
-    likes.submit(8);
-    likes.submit(9);
-    clock.advance(Duration.ofMillis(5)); // the two wait 5 ms, then 2 ms in the sink
-    likes.flush().join();
+    Scenarios.tenItems(likes, clock);
 
     awaitMeters("likes", MeterReadings.zeros()
         .set("batcher.items.submitted count", 10)
