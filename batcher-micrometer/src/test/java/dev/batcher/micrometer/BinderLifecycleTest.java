@@ -250,7 +250,8 @@ class BinderLifecycleTest {
         .containsEntry("batcher.latency.percentile{phi=0.999} value", 0.007);
     assertThat(m.latency().p50()).isBetween(2_000_000L, 2_120_000L); // within 6% of 2 ms
     // Micrometer's own, under the same naming: <name>.percentile tagged phi.
-    assertThat(readings.keySet()).filteredOn(k -> k.contains(".percentile")).containsExactlyInAnyOrder(
+    assertThat(readings.keySet()).filteredOn(k -> k.contains(".percentile"))
+        .containsExactlyInAnyOrder(
         "batcher.batch.size.percentile{phi=0.5} value",
         "batcher.batch.size.percentile{phi=0.9} value",
         "batcher.batch.size.percentile{phi=0.99} value",

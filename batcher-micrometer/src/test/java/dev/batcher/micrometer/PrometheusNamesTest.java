@@ -23,9 +23,9 @@ class PrometheusNamesTest {
     ManualTimeSource clock = new ManualTimeSource();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     BatcherMetricsListener events = new BatcherMetricsListener();
-    try (Batcher<Integer> likes = Batcher.builder(Scenarios.twoMillisecondSink(clock)).name("likes").maxBatchSize(4)
-        .queueCapacity(16).maxDelay(Duration.ofSeconds(60)).maxDelayJitter(0).timeSource(clock)
-        .listener(events).build()) {
+    try (Batcher<Integer> likes = Batcher.builder(Scenarios.twoMillisecondSink(clock))
+        .name("likes").maxBatchSize(4).queueCapacity(16).maxDelay(Duration.ofSeconds(60))
+        .maxDelayJitter(0).timeSource(clock).listener(events).build()) {
       BatcherMetricsBinder.builder(likes).listener(events).percentiles().build().bindTo(registry);
       Scenarios.tenItems(likes, clock);
       await().until(() -> registry.get("batcher.batch.size").summary().count() == 3);
