@@ -94,10 +94,13 @@ public final class BatcherMetricsListener implements BatcherListener<Object> {
     return List.of(r.batchSize(), r.sinkDuration());
   }
 
-  /** Stops recording into {@code meters} (the ones {@link #attach} returned). */
+  /**
+   * Stops recording into {@code meters} (the ones {@link #attach} returned). By identity: meters
+   * of another registry have equal ids.
+   */
   synchronized void detach(List<Meter> meters) {
     recorders = Arrays.stream(recorders)
-        .filter(r -> !meters.contains(r.batchSize()))
+        .filter(r -> meters.stream().noneMatch(m -> m == r.batchSize()))
         .toArray(Recorder[]::new);
   }
 

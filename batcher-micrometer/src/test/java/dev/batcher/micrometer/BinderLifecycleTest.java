@@ -8,9 +8,11 @@ import dev.batcher.Batcher;
 import dev.batcher.BatcherMetrics;
 import dev.batcher.testing.ManualTimeSource;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -179,6 +181,33 @@ class BinderLifecycleTest {
         .hasMessage("the listener already records batcher 'likes', not 'views': give each "
             + "batcher its own listener");
     assertThat(meterCount(registry, "views")).isZero();
+  }
+
+  @Test
+  void aRegistryThatRefusesAMeter_keepsNoneOfTheBindersAndTheOthersKeepRecording() {
+    SimpleMeterRegistry refusing = new SimpleMeterRegistry();
+    refusing.config().meterFilter(new MeterFilter() {
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        if (id.getName().equals("batcher.retries")) {
+          throw new IllegalArgumentException("no retries here");
+        }
+        return id;
+      }
+    });
+    BatcherMetricsListener events = new BatcherMetricsListener();
+    Batcher<Integer> likes = batcher("likes", events);
+    BatcherMetricsBinder binder = BatcherMetricsBinder.builder(likes).listener(events).build();
+    binder.bindTo(registry);
+
+    assertThatThrownBy(() -> binder.bindTo(refusing))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("no retries here");
+    Scenarios.tenItems(likes, clock);
+
+    assertThat(refusing.getMeters()).isEmpty();
+    assertThat(events).hasToString("BatcherMetricsListener{batcher=likes, registries=1}");
+    await().untilAsserted(() ->
+        assertThat(registry.get("batcher.batch.size").summary().count()).isEqualTo(3));
   }
 
   // ------------------------------------------------------------------------------ closing
