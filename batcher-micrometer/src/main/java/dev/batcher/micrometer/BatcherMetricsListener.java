@@ -1,0 +1,116 @@
+package dev.batcher.micrometer;
+
+import dev.batcher.BatchEvent;
+import dev.batcher.Batcher;
+import dev.batcher.BatcherBuilder;
+import dev.batcher.BatcherListener;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The batch events of one batcher, recorded as Micrometer meters: register it on the batcher's
+ * {@linkplain BatcherBuilder#listener builder}, then hand it to the {@link BatcherMetricsBinder}
+ * of the built batcher, which creates its meters when it binds to a registry:
+ *
+ * <ul>
+ *   <li>{@code batcher.batch.size} (distribution summary): the items in each sink call;
+ *   <li>{@code batcher.sink.duration} (timer): how long each sink call took.
+ * </ul>
+ *
+ * <p>These two need the events: the {@linkplain Batcher#metrics() snapshot} has no sink call
+ * times, and Micrometer builds a distribution summary only from recorded values. Both count the
+ * sink calls that returned; a call abandoned at its delivery timeout sends no event, so {@code
+ * batcher.flushes}, read from the snapshot, also counts those. Events that come before the binder
+ * binds (items submitted before {@code bindTo}) are not recorded: bind before submitting.
+ *
+ * <p>One listener serves one batcher, possibly bound to several registries (it records into each).
+ * Thread-safe: the batcher calls {@link #onBatch} from its worker threads, binders attach from any
+ * thread. Recording costs two meter updates per sink call, not per item. To combine it with a
+ * listener of your own (a builder takes one), call this one's {@link #onBatch} from yours.
+ */
+public final class BatcherMetricsListener implements BatcherListener<Object> {
+
+  /** The meters of one registry; the batcher's workers read the array without locking. */
+  private record Recorder(DistributionSummary batchSize, Timer sinkDuration) {}
+
+  private static final Recorder[] NONE = new Recorder[0];
+
+  /**
+   * Replaced, never changed, under the lock: a worker reads one consistent array per event. The
+   * volatile read publishes the meters a binder created on another thread.
+   */
+  private volatile Recorder[] recorders = NONE;
+
+  /** The batcher whose binder attached first; a listener serves one batcher. Guarded by this. */
+  private @Nullable Batcher<?> owner;
+
+  /** Creates a listener that records nothing until a binder attaches it to a registry. */
+  public BatcherMetricsListener() {}
+
+  /** Records the sink call's size and duration in every registry this listener is bound to. */
+  @Override
+  public void onBatch(BatchEvent event) {
+    for (Recorder r : recorders) {
+      r.batchSize().record(event.size());
+      r.sinkDuration().record(event.sinkNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Creates this listener's meters in {@code registry} for {@code batcher} and starts recording
+   * into them; returns them, for the binder to remove.
+   *
+   * @throws IllegalStateException if the listener was attached for another batcher
+   */
+  synchronized List<Meter> attach(
+      Batcher<?> batcher, MeterRegistry registry, Tags tags, boolean percentiles) {
+    if (owner != null && owner != batcher) {
+      throw new IllegalStateException("the listener already records batcher '" + owner.name()
+          + "', not '" + batcher.name() + "': give each batcher its own listener");
+    }
+    owner = batcher;
+    DistributionSummary.Builder size = DistributionSummary.builder("batcher.batch.size")
+        .description("Items per sink call")
+        .tags(tags);
+    Timer.Builder duration = Timer.builder("batcher.sink.duration")
+        .description("Time each sink call took")
+        .tags(tags);
+    if (percentiles) {
+      size.publishPercentiles(BatcherMetricsBinder.PERCENTILES);
+      duration.publishPercentiles(BatcherMetricsBinder.PERCENTILES);
+    }
+    Recorder r = new Recorder(size.register(registry), duration.register(registry));
+    Recorder[] now = recorders;
+    Recorder[] next = Arrays.copyOf(now, now.length + 1);
+    next[now.length] = r;
+    recorders = next;
+    return List.of(r.batchSize(), r.sinkDuration());
+  }
+
+  /**
+   * Stops recording into {@code meters} (the ones {@link #attach} returned). By identity: meters
+   * of another registry have equal ids.
+   */
+  synchronized void detach(List<Meter> meters) {
+    recorders = Arrays.stream(recorders)
+        .filter(r -> meters.stream().noneMatch(m -> m == r.batchSize()))
+        .toArray(Recorder[]::new);
+  }
+
+  @Override
+  public String toString() {
+    Batcher<?> o;
+    synchronized (this) {
+      o = owner;
+    }
+    return "BatcherMetricsListener{" + (o == null ? "unbound" : "batcher=" + o.name())
+        + ", registries=" + recorders.length + "}";
+  }
+}
