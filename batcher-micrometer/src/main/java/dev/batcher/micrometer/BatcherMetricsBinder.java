@@ -126,6 +126,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
   /**
    * Returns a builder of a binder for {@code batcher}.
    *
+   * @param batcher the batcher whose metrics the binder publishes
+   * @return a new builder
    * @throws NullPointerException if {@code batcher} is null
    */
   public static Builder builder(Batcher<?> batcher) {
@@ -136,6 +138,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
    * Returns a binder for {@code batcher} with every option at its default: no listener (so no
    * {@code batcher.batch.size} or {@code batcher.sink.duration}), no percentiles, no extra tags.
    *
+   * @param batcher the batcher whose metrics the binder publishes
+   * @return the binder; it registers nothing until {@link #bindTo} is called
    * @throws NullPointerException if {@code batcher} is null
    */
   public static BatcherMetricsBinder of(Batcher<?> batcher) {
@@ -321,6 +325,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
      * batcher.batch.size} and {@code batcher.sink.duration}. Default none: those two meters are
      * not registered.
      *
+     * @param listener the listener given to the batcher's builder
+     * @return this builder
      * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(BatcherMetricsListener listener) {
@@ -338,6 +344,7 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
      * batcher.batch.size} and {@code batcher.sink.duration}, computed by Micrometer. Default off:
      * they cost a few meters (and the listener's a little memory and time per sink call).
      *
+     * @return this builder
      * @throws IllegalStateException if already called
      */
     public Builder percentiles() {
@@ -352,6 +359,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
      * Adds {@code tags} to every meter, beside {@code name} (an application or tenant tag). Default
      * none. Registry-wide tags belong in the registry's common tags instead.
      *
+     * @param tags the tags added to every meter
+     * @return this builder
      * @throws NullPointerException if {@code tags} is null
      * @throws IllegalArgumentException if a tag's key is {@code name}, which the batcher's name
      *     fills
@@ -372,7 +381,11 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
       return this;
     }
 
-    /** Returns the binder; it registers nothing until {@link #bindTo} is called. */
+    /**
+     * Builds the binder.
+     *
+     * @return the binder; it registers nothing until {@link #bindTo} is called
+     */
     public BatcherMetricsBinder build() {
       return new BatcherMetricsBinder(this);
     }

@@ -4,6 +4,8 @@
  */
 module dev.batcher.consumer {
   requires transitive dev.batcher.jdbc;
+  // Its metrics go to the application's Micrometer registry.
+  requires transitive dev.batcher.micrometer;
 
   exports dev.batcher.consumer;
 }

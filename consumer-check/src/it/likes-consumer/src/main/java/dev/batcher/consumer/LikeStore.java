@@ -2,6 +2,8 @@ package dev.batcher.consumer;
 
 import dev.batcher.Batcher;
 import dev.batcher.jdbc.JdbcSink;
+import dev.batcher.micrometer.BatcherMetricsBinder;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.JDBCType;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +35,11 @@ public final class LikeStore implements AutoCloseable {
   /** Accepts a like; the future completes once it is stored. */
   public CompletableFuture<Void> add(Like like) {
     return batcher.submit(like);
+  }
+
+  /** Publishes the batcher's metrics to {@code registry}. */
+  public void bindMetrics(MeterRegistry registry) {
+    BatcherMetricsBinder.of(batcher).bindTo(registry);
   }
 
   /** How many statements the sink has sent so far. */

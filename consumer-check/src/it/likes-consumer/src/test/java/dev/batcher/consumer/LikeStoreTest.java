@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,8 @@ class LikeStoreTest {
 
       List<CompletableFuture<Void>> stored = new ArrayList<>();
       LikeStore likes = new LikeStore(pool);
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      likes.bindMetrics(registry);
       try {
         for (long user = 0; user < 1_000; user++) {
           stored.add(likes.add(new Like(42, user)));
@@ -37,6 +40,8 @@ class LikeStoreTest {
         rows.next();
         assertEquals(1_000, rows.getLong(1));
       }
+      assertEquals(1_000, registry.get("batcher.items").tag("name", "likes")
+          .tag("outcome", "succeeded").functionCounter().count());
       long statements = likes.statements();
       assertTrue(statements >= 10 && statements < 1_000,
           "1,000 likes in batches of at most 100 take 10 to a few hundred statements: "
@@ -51,5 +56,7 @@ class LikeStoreTest {
     assertEquals("dev.batcher.consumer", LikeStore.class.getModule().getName());
     assertEquals("dev.batcher.jdbc", dev.batcher.jdbc.JdbcSink.class.getModule().getName());
     assertEquals("dev.batcher.core", dev.batcher.Batcher.class.getModule().getName());
+    assertEquals("dev.batcher.micrometer",
+        dev.batcher.micrometer.BatcherMetricsBinder.class.getModule().getName());
   }
 }
