@@ -249,8 +249,10 @@ public abstract class BatchSinkContractTest<T> {
 
   /**
    * Atomicity declared truthfully: when a call of an {@linkplain BatchSink#isAtomic() atomic} sink
-   * throws, nothing of its batch is stored (bisection re-sends its items; had some been stored,
-   * they would be stored twice).
+   * fails, nothing of its batch is stored (bisection re-sends its items; had some been stored,
+   * they would be stored twice). A call fails when it throws, answers a {@linkplain
+   * BatchResult#batchFailed batch failure}, or answers that no item succeeded (a sink that
+   * pinpoints the poison fails it and marks the others not attempted, to be sent again).
    */
   @Test
   public void atomicSink_failedCallStoresNothingOfItsBatch() throws Exception {
@@ -259,13 +261,33 @@ public abstract class BatchSinkContractTest<T> {
     boolean armed = armTransientFailure();
     submitAndWait(goodItems(100, BATCH));
 
-    List<Call<T>> failed = calls.stream().filter(c -> c.thrown != null).toList();
+    List<Call<T>> failed = calls.stream().filter(BatchSinkContractTest::failed).toList();
     assumeTrue(!failed.isEmpty(), "no call threw (for a batch with poison"
         + (armed ? ", or a transient failure)" : ")"));
     for (Call<T> call : failed) {
       assertThat(call.storedOfBatch).as("stored after the failed call %s (%s)", call.batch,
           call.thrown).isEmpty();
     }
+  }
+
+  /** Whether {@code call} threw, failed its batch, or succeeded with none of its items. */
+  private static boolean failed(Call<?> call) {
+    if (call.thrown != null) {
+      return true;
+    }
+    BatchResult r = Objects.requireNonNull(call.result);
+    if (r.isSuccess()) {
+      return false; // success() has no per-item outcomes
+    }
+    if (r.batchFailure() != null) {
+      return true;
+    }
+    for (int i = 0; i < r.size(); i++) {
+      if (r.outcome(i) == BatchResult.Outcome.SUCCEEDED) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
