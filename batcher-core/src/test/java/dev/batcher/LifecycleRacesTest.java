@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -51,13 +52,21 @@ class LifecycleRacesTest {
       throw new IOException("boom");
     }).retryPolicy(RetryPolicy.builder().retryOn(t -> {
       throw bug;
-    }).build()).build();
-    CompletableFuture<Void> f = b.submit(1);
-    await().until(f::isDone);
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
-        .isInstanceOf(ItemWriteException.class).havingCause().isSameAs(bug);
-    assertThat(b.metrics().pending()).isZero();
-    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+    }).build()).name("classifier-bug").build();
+    try (LogCapture log = LogCapture.of(LogCapture.BATCHER)) {
+      CompletableFuture<Void> f = b.submit(1);
+      await().until(f::isDone);
+      assertThat(f).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
+          .isInstanceOf(ItemWriteException.class).havingCause().isSameAs(bug);
+      assertThat(b.metrics().pending()).isZero();
+      assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+      // Logged (with the bug's stack trace) before the items were given up.
+      assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.ERROR)
+          .singleElement()
+          .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo("batcher 'classifier-bug': "
+              + "failed while handling the result of a batch of 1 items; giving them up"))
+          .satisfies(e -> assertThat(e.getThrowableProxy().getMessage()).isEqualTo("classifier bug"));
+    }
   }
 
   @Test
