@@ -65,7 +65,8 @@ class LifecycleRacesTest {
           .singleElement()
           .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo("batcher 'classifier-bug': "
               + "failed while handling the result of a batch of 1 items; giving them up"))
-          .satisfies(e -> assertThat(e.getThrowableProxy().getMessage()).isEqualTo("classifier bug"));
+          .satisfies(e -> assertThat(e.getThrowableProxy().getMessage())
+              .isEqualTo("classifier bug"));
     }
   }
 
