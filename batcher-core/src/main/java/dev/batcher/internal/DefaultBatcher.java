@@ -6,6 +6,7 @@ import dev.batcher.Batcher;
 import dev.batcher.BatcherMetrics;
 import dev.batcher.DropReason;
 import dev.batcher.OverflowPolicy;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -189,6 +190,8 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       throw new IllegalArgumentException("timeout must not be negative: " + timeout);
     }
     leaks.closed();
+    // The owner is closing it: the Cleaner must not find it unreachable before the line above.
+    Reference.reachabilityFence(this);
     startClosing(intake, lifecycle, settler);
     if (isBatcherThread()) {
       // Called from a callback on one of our own threads: waiting would wait for ourselves.
