@@ -5,7 +5,7 @@ import static dev.batcher.TestSupport.failureOf;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /** Retries, partial failures, poison-pill isolation and dead letters. */
 class FailureHandlingTest {

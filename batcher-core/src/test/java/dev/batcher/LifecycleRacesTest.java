@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * Races and corner cases of the lifecycle found in review: hung sinks at close, user code that
@@ -61,11 +62,11 @@ class LifecycleRacesTest {
       assertThat(b.metrics().pending()).isZero();
       assertThat(b.close(Duration.ofSeconds(5))).isTrue();
       // Logged (with the bug's stack trace) before the items were given up.
-      assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.ERROR)
+      assertThat(log.all()).filteredOn(e -> e.level() == Level.ERROR)
           .singleElement()
-          .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo("batcher 'classifier-bug': "
+          .satisfies(e -> assertThat(e.message()).isEqualTo("batcher 'classifier-bug': "
               + "failed while handling the result of a batch of 1 items; giving them up"))
-          .satisfies(e -> assertThat(e.getThrowableProxy().getMessage())
+          .satisfies(e -> assertThat(e.thrownMessage())
               .isEqualTo("classifier bug"));
     }
   }

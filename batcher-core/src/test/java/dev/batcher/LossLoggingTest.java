@@ -3,7 +3,7 @@ package dev.batcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.ManualTimeSource;
 import dev.batcher.testing.RecordingSink;
 import java.time.Duration;
@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * Lost items leave a trace in the log even when nobody reads their futures: refusals and drops
@@ -51,7 +52,7 @@ class LossLoggingTest {
     }
     CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).join();
     assertThat(b.close(Duration.ofSeconds(5))).isTrue();
-    assertThat(log.events()).filteredOn(e -> e.getFormattedMessage().contains("'quiet'"))
+    assertThat(log.all()).filteredOn(e -> e.message().contains("'quiet'"))
         .isEmpty();
   }
 

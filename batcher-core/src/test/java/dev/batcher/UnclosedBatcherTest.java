@@ -3,7 +3,7 @@ package dev.batcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.RecordingSink;
 import java.io.File;
 import java.net.URISyntaxException;
@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * A batcher its owner never closes is reported once: when it is garbage-collected (and then
@@ -56,7 +57,7 @@ class UnclosedBatcherTest {
         System.gc();
         return threadsOf("idle-gc").isEmpty();
       });
-      assertThat(log.events()).filteredOn(e -> e.getFormattedMessage().contains("-gc'"))
+      assertThat(log.all()).filteredOn(e -> e.message().contains("-gc'"))
           .isEmpty();
     }
   }

@@ -2,8 +2,6 @@ package dev.batcher.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import dev.batcher.LogCapture;
 import dev.batcher.TimeSource;
 import dev.batcher.testing.ManualTimeSource;
 import java.time.Duration;
@@ -14,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** The log gate: at most one line per interval on the batcher's clock, whoever races for it. */
 class RateLimitedLogTest {
@@ -64,9 +63,9 @@ class RateLimitedLogTest {
   @Test
   void warn_keepsAThrowableArgument() {
     limited.warn("failed {}", "here", new IllegalStateException("boom"));
-    assertThat(log.events()).singleElement().satisfies(e -> {
-      assertThat(e.getFormattedMessage()).isEqualTo("failed here");
-      assertThat(e.getThrowableProxy().getMessage()).isEqualTo("boom");
+    assertThat(log.all()).singleElement().satisfies(e -> {
+      assertThat(e.message()).isEqualTo("failed here");
+      assertThat(e.thrownMessage()).isEqualTo("boom");
     });
   }
 

@@ -1,6 +1,5 @@
-package dev.batcher;
+package dev.batcher.internal;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
@@ -9,7 +8,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Captures what one logger (and the loggers below it) writes while the capture is open, so that a
@@ -26,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Its methods speak SLF4J's types, not logback's, so that the tests need only the SLF4J API.
+ * It sits in this package, which the module does not export, because its signatures name types of
+ * modules the batcher does not re-export.
+ *
  * <p>Thread-safe.
  */
 public final class LogCapture implements AutoCloseable {
@@ -35,14 +40,24 @@ public final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final boolean additive;
   private final Appender<ILoggingEvent> file;
-  private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
+  private final List<Line> captured = new CopyOnWriteArrayList<>();
   private final AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
     @Override
     protected void append(ILoggingEvent event) {
-      event.prepareForDeferredProcessing();
-      events.add(event);
+      captured.add(new Line(Level.valueOf(event.getLevel().toString()),
+          event.getFormattedMessage(),
+          event.getThrowableProxy() == null ? null : event.getThrowableProxy().getMessage()));
     }
   };
+
+  /**
+   * One captured line.
+   *
+   * @param level its level
+   * @param message the formatted message
+   * @param thrownMessage the message of the throwable logged with it, or null if none was
+   */
+  public record Line(Level level, String message, @Nullable String thrownMessage) {}
 
   private LogCapture(String name) {
     this.logger = (Logger) LoggerFactory.getLogger(name);
@@ -64,9 +79,9 @@ public final class LogCapture implements AutoCloseable {
 
   /** The formatted messages captured so far at {@code level}, in order. */
   public List<String> lines(Level level) {
-    return events.stream()
-        .filter(e -> e.getLevel() == level)
-        .map(ILoggingEvent::getFormattedMessage)
+    return captured.stream()
+        .filter(l -> l.level() == level)
+        .map(Line::message)
         .collect(Collectors.toList());
   }
 
@@ -75,9 +90,9 @@ public final class LogCapture implements AutoCloseable {
     return lines(level).stream().filter(l -> l.startsWith(prefix)).collect(Collectors.toList());
   }
 
-  /** The events captured so far, in order, with their levels, threads and throwables. */
-  public List<ILoggingEvent> events() {
-    return List.copyOf(events);
+  /** Every line captured so far, in order. */
+  public List<Line> all() {
+    return List.copyOf(captured);
   }
 
   @Override
