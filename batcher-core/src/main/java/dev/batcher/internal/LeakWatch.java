@@ -1,6 +1,7 @@
 package dev.batcher.internal;
 
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -65,6 +66,7 @@ final class LeakWatch implements Runnable {
     LeakWatch w = new LeakWatch(batcher, name, pending, closing, startClose);
     OPEN.add(w);
     ExitHook.install();
+    Reference.reachabilityFence(batcher); // the Cleaner must find the watch open
     return w;
   }
 
