@@ -80,7 +80,8 @@ public interface Batcher<T> extends AutoCloseable {
    * a {@link RejectedItemException} (refused now, and counted: queue full, closed, heavier than
    * {@code maxBatchWeight}, or a coalesce function threw; see {@link RefusalReason}), a {@link
    * DroppedItemException} (accepted, then evicted or timed out) or an {@link ItemWriteException}
-   * (the sink failed it). A refusal is always a failed future, never an exception thrown here.
+   * (the sink failed it). A refusal is always a failed future, never an exception thrown here;
+   * refusals are also logged, at most once per reason every ten seconds (see {@link #close()}).
    * Under {@link OverflowPolicy#BLOCK} this call may wait for room.
    *
    * @param item the item to write
@@ -130,6 +131,19 @@ public interface Batcher<T> extends AutoCloseable {
    * #close(Duration)} does (the way {@code ExecutorService.close()} stops its tasks when
    * interrupted): whatever has not finished is dropped with {@link DropReason#CLOSE_TIMEOUT}, and
    * the thread's interrupt status is kept.
+   *
+   * <p>Close every batcher you build. One that becomes unreachable without being closed is closed
+   * when the garbage collector finds it (its pending items are still written and its threads
+   * end), with a WARN line naming it and how many items were pending, if any. One still open when
+   * the JVM exits, with items pending, gets a WARN line too (from one shutdown hook shared by all
+   * batchers): its threads are daemons by default, so those items are lost. A batcher stays
+   * reachable, and is never collected, while its sink, listener or thread factory references it.
+   *
+   * <p>Logging: the batcher writes through SLF4J to the logger {@code
+   * dev.batcher.internal.DefaultBatcher}, naming itself in every line. Accepting an item never
+   * logs; refused and dropped items are reported at WARN, at most one line per reason every ten
+   * seconds of its {@link TimeSource}, with how many were lost since the previous line; failures
+   * are logged as {@code docs/failures.md} ("What is logged") lists.
    */
   @Override
   void close();

@@ -3,9 +3,10 @@ package dev.batcher;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The clock the batcher measures maxDelay, delivery timeouts and latencies with, and the way its
- * threads wait for time to pass. Tests inject a manual implementation so that time-triggered
- * behaviour is exercised deterministically; production code uses {@link #system()}.
+ * The clock the batcher measures maxDelay, delivery timeouts and latencies with (and paces its
+ * log lines by), and the way its threads wait for time to pass. Tests inject a manual
+ * implementation so that time-triggered behaviour is exercised deterministically; production code
+ * uses {@link #system()}.
  *
  * <p>Implementations must be thread-safe. {@link #parkNanos} may return early (spuriously); the
  * batcher re-checks its condition and parks again. A waiting thread is woken early with {@link

@@ -5,6 +5,7 @@ import static dev.batcher.TestSupport.failureOf;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /** Retries, partial failures, poison-pill isolation and dead letters. */
 class FailureHandlingTest {
@@ -350,9 +352,15 @@ class FailureHandlingTest {
     Batcher<String> b = track(Batcher.builder((List<String> batch) -> {
       throw new IllegalArgumentException("bad row");
     }).idFunction(s -> s.toUpperCase()).deadLetterHandler(logging).build());
-    Throwable t = failureOf(b.submit("x"));
-    assertThat(((ItemWriteException) t).deadLettered()).isTrue();
-    assertThat(b.metrics().deadLettered()).isEqualTo(1);
+    try (LogCapture log = LogCapture.of("dev.batcher.DeadLetter")) {
+      Throwable t = failureOf(b.submit("x"));
+      assertThat(((ItemWriteException) t).deadLettered()).isTrue();
+      assertThat(b.metrics().deadLettered()).isEqualTo(1);
+      // The handler ran before the future failed.
+      assertThat(log.lines(Level.ERROR)).singleElement().asString()
+          .startsWith("dead letter id=X after 1 attempt(s) (")
+          .endsWith("): java.lang.IllegalArgumentException: bad row");
+    }
   }
 
   @Test

@@ -55,7 +55,7 @@ class InMemorySinkContractTest {
     @Test
     void partialAtomicWrite_failsAtomicityAndStoredOnce() throws Exception {
       assertFails(true, Flaw.PARTIAL_ATOMIC_WRITE,
-          BatchSinkContractTest::atomicSink_failedCallStoresNothingOfItsBatch);
+          BatchSinkContractTest::failedCall_atomicStoresNothingOfItsBatch_otherwiseIsNeverSplit);
       assertFails(true, Flaw.PARTIAL_ATOMIC_WRITE,
           BatchSinkContractTest::batchWithPoison_goodItemsSucceed_poisonFailsAlone);
     }

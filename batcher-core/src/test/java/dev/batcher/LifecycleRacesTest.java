@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static dev.batcher.TestSupport.fixedBackoff;
 import static org.awaitility.Awaitility.await;
 
+import dev.batcher.internal.LogCapture;
 import dev.batcher.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * Races and corner cases of the lifecycle found in review: hung sinks at close, user code that
@@ -51,13 +53,22 @@ class LifecycleRacesTest {
       throw new IOException("boom");
     }).retryPolicy(RetryPolicy.builder().retryOn(t -> {
       throw bug;
-    }).build()).build();
-    CompletableFuture<Void> f = b.submit(1);
-    await().until(f::isDone);
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
-        .isInstanceOf(ItemWriteException.class).havingCause().isSameAs(bug);
-    assertThat(b.metrics().pending()).isZero();
-    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+    }).build()).name("classifier-bug").build();
+    try (LogCapture log = LogCapture.of(LogCapture.BATCHER)) {
+      CompletableFuture<Void> f = b.submit(1);
+      await().until(f::isDone);
+      assertThat(f).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
+          .isInstanceOf(ItemWriteException.class).havingCause().isSameAs(bug);
+      assertThat(b.metrics().pending()).isZero();
+      assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+      // Logged (with the bug's stack trace) before the items were given up.
+      assertThat(log.all()).filteredOn(e -> e.level() == Level.ERROR)
+          .singleElement()
+          .satisfies(e -> assertThat(e.message()).isEqualTo("batcher 'classifier-bug': "
+              + "failed while handling the result of a batch of 1 items; giving them up"))
+          .satisfies(e -> assertThat(e.thrownMessage())
+              .isEqualTo("classifier bug"));
+    }
   }
 
   @Test

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The producers' side: accepts an item into the intake (or merges it into a waiting one),
  * applies the overflow policy when the queue is full, counts and answers refusals, and wakes the
- * batch former when the item matters to it. {@code submit} never logs and, on the fast path,
+ * batch former when the item matters to it. {@code submit} never logs when it accepts (refusals
+ * are reported by {@link LossLog}, at most once per reason per interval) and, on the fast path,
  * allocates only the entry, which is also the future returned.
  *
  * <p>Thread-safety: any number of producer threads at once.
@@ -40,7 +41,6 @@ final class Admission<T> {
   private final FlushTracker flushes;
   private final int maxBatchSize;
   private final long maxBatchWeight;
-  private final int capacity;
   private final long capacityWeight;
   private final OverflowPolicy overflow;
   private final long blockTimeoutNanos;
@@ -74,7 +74,6 @@ final class Admission<T> {
     this.flushes = flushes;
     this.maxBatchSize = config.maxBatchSize();
     this.maxBatchWeight = config.maxBatchWeight();
-    this.capacity = config.queueCapacity();
     this.capacityWeight = config.queueCapacityWeight();
     this.overflow = config.overflow();
     this.blockTimeoutNanos = config.blockTimeoutNanos();
@@ -85,7 +84,7 @@ final class Admission<T> {
     this.coalescing = coalescing;
     this.refusals = new RejectedItemException[RefusalReason.values().length];
     for (RefusalReason r : RefusalReason.values()) {
-      refusals[r.ordinal()] = new RejectedItemException(name, r, describe(r, null), null);
+      refusals[r.ordinal()] = new RejectedItemException(name, r, describe(config, r), null);
     }
   }
 
@@ -333,32 +332,39 @@ final class Admission<T> {
     return refusal(item, reason, detail, cause);
   }
 
-  /** Tells the listener and builds the refused future; the refusal is counted already. */
+  /**
+   * Tells the listener and the log (rate-limited) and builds the refused future; the refusal is
+   * counted already.
+   */
   private CompletableFuture<Void> refusal(
       T item, RefusalReason reason, String detail, @Nullable Throwable cause) {
     events.notify(() -> events.listener.onRefused(item, reason));
+    events.losses.refused(reason);
     RejectedItemException error = cause == null && detail.isEmpty()
         ? refusals[reason.ordinal()] // shared: shedding load must not allocate an exception each
         : new RejectedItemException(name, reason,
-            detail.isEmpty() ? describe(reason, cause) : detail, cause);
+            detail.isEmpty() ? "coalescing failed: " + cause : detail, cause);
     return new Refused(error);
   }
 
-  private String describe(RefusalReason reason, @Nullable Throwable cause) {
+  /** The sentence that explains a refusal for {@code reason} by a batcher with {@code config}. */
+  static String describe(BatcherConfig<?> config, RefusalReason reason) {
     switch (reason) {
       case QUEUE_FULL:
-        return "the queue is full (queueCapacity " + capacity + ", overflow " + overflow + ")";
+        return "the queue is full (queueCapacity " + config.queueCapacity() + ", overflow "
+            + config.overflow() + ")";
       case BLOCK_TIMEOUT:
-        return "the queue stayed full for blockTimeout " + Duration.ofNanos(blockTimeoutNanos);
+        return "the queue stayed full for blockTimeout "
+            + Duration.ofNanos(config.blockTimeoutNanos());
       case INTERRUPTED:
         return "the producer was interrupted while waiting for room";
       case CLOSED:
         return "the batcher is closed";
       case TOO_HEAVY:
-        return "the item weighs more than maxBatchWeight " + maxBatchWeight;
+        return "the item weighs more than maxBatchWeight " + config.maxBatchWeight();
       case MERGE_FAILED:
       default:
-        return "coalescing failed: " + cause;
+        return "the coalesce key or merge function threw";
     }
   }
 

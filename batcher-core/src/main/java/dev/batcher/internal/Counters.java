@@ -37,6 +37,16 @@ final class Counters {
     dropped[reason.ordinal()].add(n);
   }
 
+  /** Items refused for {@code reason} since the batcher started. */
+  long refusedSoFar(RefusalReason reason) {
+    return refused[reason.ordinal()].sum();
+  }
+
+  /** Items dropped for {@code reason} since the batcher started. */
+  long droppedSoFar(DropReason reason) {
+    return dropped[reason.ordinal()].sum();
+  }
+
   /** A sink call ended (completed or abandoned): counts it by cause and records its size. */
   void batch(FlushCause cause, int size) {
     batches[cause.ordinal()].increment();

@@ -6,6 +6,7 @@ import dev.batcher.Batcher;
 import dev.batcher.BatcherMetrics;
 import dev.batcher.DropReason;
 import dev.batcher.OverflowPolicy;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link Batcher} implementation: the API methods, the lifecycle (flush, close, abort) and
@@ -50,39 +52,48 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final SinkWorkers<T> workers;
   private final DeliveryMonitor<T> monitor;
   private final Admission<T> admission;
+  /** Reports the batcher if it is garbage-collected, or left open at exit, without close(). */
+  private final LeakWatch leaks;
 
-  /** Starts a batcher with validated settings; use {@link dev.batcher.BatcherBuilder}. */
+  /**
+   * Starts a batcher with validated settings; use {@link dev.batcher.BatcherBuilder}.
+   *
+   * <p>The parts are wired from local variables, and no part, callback or thread may reference
+   * this facade: the worker threads are GC roots, and a batcher dropped without close() must be
+   * collectable for its {@link LeakWatch} to notice it.
+   */
   public DefaultBatcher(BatcherConfig<T> config) {
     this.config = requireNonNull(config, "config");
     this.name = config.name();
     RoomSignal room = new RoomSignal();
     // Only DROP_OLDEST takes entries out from producer threads; the rest can use the lock-free
     // single-consumer ring. Room the intake gives back by itself (a cancelled claim taken out)
-    // may let a blocked producer in, or end a closing batcher.
-    Intake.RoomListener released = this::roomReleased;
-    this.intake = config.overflow() == OverflowPolicy.DROP_OLDEST
+    // may let a blocked producer in, or end a closing batcher: see RoomReleased.
+    RoomReleased released = new RoomReleased(room);
+    Intake<T> intake = config.overflow() == OverflowPolicy.DROP_OLDEST
         ? Intake.locked(flushes, config.queueCapacity(), released)
         : Intake.ring(flushes, config.queueCapacity(), released);
-    this.lifecycle = new Lifecycle(intake, room);
+    Lifecycle lifecycle = new Lifecycle(intake, room);
+    released.lifecycle = lifecycle;
     boolean weighs = config.weigher() != null;
     AtomicLong acceptedWeight = weighs ? new AtomicLong() : null;
     ConcurrentHashMap<Object, Entry<T>> coalescing =
         config.coalesceKey() == null ? null : new ConcurrentHashMap<>();
-    this.waiting = new WaitingRoom<>(intake, weighs, coalescing);
+    WaitingRoom<T> waiting = new WaitingRoom<>(intake, weighs, coalescing);
     FormerSignal signal = new FormerSignal();
-    Events<T> events = new Events<>(name, config.listener());
-    this.settler = new Settler<>(config, counters, intake, room, flushes, lifecycle, events,
+    Events<T> events = new Events<>(config, counters);
+    Settler<T> settler = new Settler<>(config, counters, intake, room, flushes, lifecycle, events,
         signal, acceptedWeight);
     RetryQueue<T> retries = new RetryQueue<>();
-    this.former = new BatchFormer<>(config, waiting, retries, signal, flushes, lifecycle,
-        settler);
+    BatchFormer<T> former = new BatchFormer<>(config, waiting, retries, signal, flushes,
+        lifecycle, settler);
     Outcomes<T> outcomes =
         new Outcomes<>(config, retries, signal, lifecycle, counters, events, settler);
     DeliveryMonitor.Alarm alarm = new DeliveryMonitor.Alarm();
-    this.workers = new SinkWorkers<>(config, former, outcomes, settler, counters, lifecycle,
-        events, alarm);
-    this.monitor = new DeliveryMonitor<>(config, alarm, intake, former, workers, settler,
-        flushes, lifecycle);
+    SinkWorkers<T> workers = new SinkWorkers<>(config, former, outcomes, settler, counters,
+        lifecycle, events, alarm);
+    DeliveryMonitor<T> monitor = new DeliveryMonitor<>(config, alarm, intake, former, workers,
+        settler, flushes, lifecycle);
     this.admission = new Admission<>(config, waiting, signal, room, lifecycle, counters, events,
         settler, flushes, acceptedWeight, coalescing);
     lifecycle.onTerminated(() -> {
@@ -90,14 +101,39 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       monitor.wake();
       workers.unparkAll();
     });
+    this.intake = intake;
+    this.waiting = waiting;
+    this.lifecycle = lifecycle;
+    this.settler = settler;
+    this.former = former;
+    this.workers = workers;
+    this.monitor = monitor;
     workers.start(SinkWorkers.workerCount(config));
     monitor.start();
+    // Watched once started. Built from the parts, never from this: see LeakWatch.
+    this.leaks = LeakWatch.watch(this, name, intake::accepted, lifecycle::isClosing,
+        () -> startClosing(intake, lifecycle, settler));
   }
 
-  /** The intake gave room back by itself: a cancelled claim taken out. */
-  private void roomReleased(int n) {
-    settler.room.signal(n);
-    lifecycle.afterRelease();
+  /**
+   * Told when the intake gives room back by itself (a cancelled claim taken out): the room may
+   * let a blocked producer in, or end a closing batcher. A class of its own, not a method
+   * reference, so that the intake does not reference the facade.
+   */
+  private static final class RoomReleased implements Intake.RoomListener {
+    private final RoomSignal room;
+    /** Set once while the batcher is wired, before its threads start and the facade is built. */
+    private @Nullable Lifecycle lifecycle;
+
+    RoomReleased(RoomSignal room) {
+      this.room = room;
+    }
+
+    @Override
+    public void released(int n) {
+      room.signal(n);
+      requireNonNull(lifecycle).afterRelease();
+    }
   }
 
   /** The settings this batcher was built with. */
@@ -153,18 +189,10 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must not be negative: " + timeout);
     }
-    if (lifecycle.startClosing()) {
-      // The intake first: from here on no claim succeeds, so a worker that sees closed and
-      // nothing accepted may leave, and the accepted count read below is final but for claims
-      // made before this line.
-      intake.close();
-      lifecycle.markClosed();
-      settler.former.wakeAny();
-      settler.room.signal(Integer.MAX_VALUE);
-      if (intake.accepted() == 0) {
-        lifecycle.terminate();
-      }
-    }
+    leaks.closed();
+    // The owner is closing it: the Cleaner must not find it unreachable before the line above.
+    Reference.reachabilityFence(this);
+    startClosing(intake, lifecycle, settler);
     if (isBatcherThread()) {
       // Called from a callback on one of our own threads: waiting would wait for ourselves.
       return lifecycle.isTerminated() && !lifecycle.isAborted();
@@ -185,6 +213,25 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
     workers.join(deadline);
     return !lifecycle.isAborted();
+  }
+
+  /**
+   * Starts closing, once: later calls do nothing. Static, so that the {@link LeakWatch} can close
+   * a collected batcher without referencing it.
+   */
+  private static <T> void startClosing(Intake<T> intake, Lifecycle lifecycle, Settler<T> settler) {
+    if (lifecycle.startClosing()) {
+      // The intake first: from here on no claim succeeds, so a worker that sees closed and
+      // nothing accepted may leave, and the accepted count read below is final but for claims
+      // made before this line.
+      intake.close();
+      lifecycle.markClosed();
+      settler.former.wakeAny();
+      settler.room.signal(Integer.MAX_VALUE);
+      if (intake.accepted() == 0) {
+        lifecycle.terminate();
+      }
+    }
   }
 
   private boolean isBatcherThread() {

@@ -7,8 +7,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Calls into the user's {@link BatcherListener}, which must never break the batcher (a listener
- * that throws is logged, rate-limited), and the batcher's warnings. Every part logs through the
- * one logger {@code dev.batcher.internal.DefaultBatcher}, so a user configures one name.
+ * that throws is logged, rate-limited), and the batcher's warnings: those that could repeat per
+ * item or per batch, at most one per {@link RateLimitedLog#INTERVAL_NANOS interval}, and the
+ * reports of lost items ({@link LossLog}). Every part logs through the one logger {@code
+ * dev.batcher.internal.DefaultBatcher}, so a user configures one name.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -18,13 +20,17 @@ final class Events<T> {
   final String name;
   final BatcherListener<T> listener;
   /** Warnings that could repeat per item or per batch: at most one per interval. */
-  final RateLimitedLog warnings = new RateLimitedLog(LOG);
+  final RateLimitedLog warnings;
+  /** Refused and dropped items: at most one line per reason per interval. */
+  final LossLog losses;
   /** True unless the listener keeps BatcherListener's empty onBatch: then no event is built. */
   final boolean wantsBatches;
 
-  Events(String name, BatcherListener<T> listener) {
-    this.name = name;
-    this.listener = listener;
+  Events(BatcherConfig<T> config, Counters counters) {
+    this.name = config.name();
+    this.listener = config.listener();
+    this.warnings = new RateLimitedLog(LOG, config.timeSource());
+    this.losses = new LossLog(LOG, config, counters);
     this.wantsBatches = overrides(listener, "onBatch", BatchEvent.class);
   }
 

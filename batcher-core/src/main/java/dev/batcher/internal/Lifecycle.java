@@ -38,6 +38,11 @@ final class Lifecycle extends LifecycleFields {
     return closed;
   }
 
+  /** Whether close has started (it may not have marked the batcher closed yet). */
+  boolean isClosing() {
+    return closeStarted.get();
+  }
+
   boolean isAborted() {
     return aborted;
   }

@@ -1,41 +1,84 @@
 package dev.batcher.internal;
 
+import dev.batcher.TimeSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 
 /**
- * Logs a warning at most once per interval and counts what it held back, so that a sink failing
- * every batch cannot flood the log. Thread-safe. Uses the real clock: log pacing is not behaviour.
+ * Lets one kind of log line through at most once per interval, so that what can happen per item
+ * or per batch (a sink failing every batch, a queue refusing a million items a second) cannot
+ * flood the log. Thread-safe, lock-free and allocation-free.
+ *
+ * <p>The gate is one atomic timestamp, the earliest time the next line may be written. A caller
+ * reads the clock and the timestamp; only if the time has come does it try to move the timestamp
+ * on by one interval with a compare-and-set, and only the winner writes its line. Losers, and
+ * everyone during the interval, return after those two reads. The interval is measured on the
+ * batcher's {@link TimeSource}, so that tests pace the log with a manual clock; a time source that
+ * throws lets the line through, since a broken clock must not hide what the line reports.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class RateLimitedLog {
-  private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** At most one line of a kind per this interval: ten seconds. */
+  static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** {@link #nextAllowed} before the first line: the first line always passes. */
+  private static final long NONE_YET = Long.MIN_VALUE;
 
   private final Logger log;
-  private final AtomicLong nextAllowed = new AtomicLong(Long.MIN_VALUE);
+  private final TimeSource time;
+  private final long intervalNanos;
+  /**
+   * The earliest clock reading at which the next line may be written. Moved on only by a
+   * successful compare-and-set, so exactly one caller per interval writes.
+   */
+  private final AtomicLong nextAllowed = new AtomicLong(NONE_YET);
+  /** Lines {@link #warn} held back since the last one it wrote. */
   private final AtomicLong suppressed = new AtomicLong();
 
-  RateLimitedLog(Logger log) {
-    this.log = log;
+  RateLimitedLog(Logger log, TimeSource time) {
+    this(log, time, INTERVAL_NANOS);
   }
 
+  RateLimitedLog(Logger log, TimeSource time, long intervalNanos) {
+    this.log = log;
+    this.time = time;
+    this.intervalNanos = intervalNanos;
+  }
+
+  /**
+   * Whether a line may be written now: true at most once per interval, for the one caller that
+   * moved the gate on. The caller that gets true writes the line.
+   */
+  boolean permit() {
+    long now;
+    try {
+      now = time.nanoTime();
+    } catch (Throwable clockFailure) {
+      return true;
+    }
+    long allowed = nextAllowed.get();
+    if (allowed != NONE_YET && now - allowed < 0) {
+      return false;
+    }
+    return nextAllowed.compareAndSet(allowed, now + intervalNanos);
+  }
+
+  /**
+   * Writes a WARN line if the gate lets it through; otherwise counts it, and the next line written
+   * is preceded by how many were held back.
+   */
   void warn(String format, Object... args) {
     if (!log.isWarnEnabled()) {
       return;
     }
-    long now = System.nanoTime();
-    long allowed = nextAllowed.get();
-    if ((allowed != Long.MIN_VALUE && now - allowed < 0)
-        || !nextAllowed.compareAndSet(allowed, now + INTERVAL_NANOS)) {
+    if (!permit()) {
       suppressed.incrementAndGet();
       return;
     }
     long held = suppressed.getAndSet(0);
     if (held > 0) {
-      log.warn("({} similar warnings suppressed in the last {} s)", held,
-          TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS));
+      log.warn("({} similar warning(s) suppressed since the last one)", held);
     }
     log.warn(format, args);
   }

@@ -309,6 +309,7 @@ final class Settlement<T> {
       for (int i = 0; i < droppedBy.length; i++) {
         if (droppedBy[i] > 0) {
           counters.dropped(reasons[i], droppedBy[i]);
+          settler.events.losses.dropped(reasons[i]); // counted first: the line reports the count
         }
       }
     }

@@ -35,8 +35,8 @@ final class Settler<T> {
   final @Nullable AtomicLong acceptedWeight;
   private final @Nullable DeadLetterHandler<T> deadLetterHandler;
   private final @Nullable Function<? super T, ?> idFunction;
-  private final int capacity;
-  private final long deliveryTimeoutNanos;
+  /** The sentence of each drop reason, by ordinal. */
+  private final String[] dropDetails;
   /** Wall-clock anchor for turning TimeSource readings into the instants of a dead letter. */
   private final Instant startInstant = Instant.now();
   private final long startNanos;
@@ -56,8 +56,10 @@ final class Settler<T> {
     this.acceptedWeight = acceptedWeight;
     this.deadLetterHandler = config.deadLetterHandler();
     this.idFunction = config.idFunction();
-    this.capacity = config.queueCapacity();
-    this.deliveryTimeoutNanos = config.deliveryTimeoutNanos();
+    this.dropDetails = new String[DropReason.values().length];
+    for (DropReason r : DropReason.values()) {
+      dropDetails[r.ordinal()] = describe(config, r);
+    }
     this.startNanos = time.nanoTime();
   }
 
@@ -137,16 +139,18 @@ final class Settler<T> {
    * the item's last failed attempt, is its cause (null if no attempt failed).
    */
   DroppedItemException dropException(DropReason reason, @Nullable Throwable lastError) {
-    return new DroppedItemException(name, reason, describe(reason), lastError);
+    return new DroppedItemException(name, reason, dropDetails[reason.ordinal()], lastError);
   }
 
-  private String describe(DropReason reason) {
+  /** The sentence that explains a drop for {@code reason} by a batcher with {@code config}. */
+  static String describe(BatcherConfig<?> config, DropReason reason) {
     switch (reason) {
       case EVICTED:
-        return "evicted by a newer item: the queue was full (queueCapacity " + capacity
-            + ", overflow " + OverflowPolicy.DROP_OLDEST + ")";
+        return "evicted by a newer item: the queue was full (queueCapacity "
+            + config.queueCapacity() + ", overflow " + OverflowPolicy.DROP_OLDEST + ")";
       case DELIVERY_TIMEOUT:
-        return "not finished within deliveryTimeout " + Duration.ofNanos(deliveryTimeoutNanos)
+        return "not finished within deliveryTimeout "
+            + Duration.ofNanos(config.deliveryTimeoutNanos())
             + "; if its batch was in flight it may still have been written";
       case CLOSE_TIMEOUT:
       default:

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * database's 42xxx error, and the batcher never splits it.
  */
 class MissingObjectsIT {
-  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  /** Measured facts, at INFO: written to target/test.log (see logback-test.xml). */
   private static final Logger LOG = LoggerFactory.getLogger(MissingObjectsIT.class);
 
   private static final int N = 5_000;

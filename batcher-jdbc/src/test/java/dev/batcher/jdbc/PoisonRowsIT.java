@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * when the poison is pinpointed, a bisection's worth when not).
  */
 class PoisonRowsIT {
-  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  /** Measured facts, at INFO: written to target/test.log (see logback-test.xml). */
   private static final Logger LOG = LoggerFactory.getLogger(PoisonRowsIT.class);
 
   private static final int N = 5_000;

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * killed the backend, so the kill always lands mid-write.
  */
 class PostgresBulkKilledConnectionIT {
-  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  /** Measured facts, at INFO: written to target/test.log (see logback-test.xml). */
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBulkKilledConnectionIT.class);
 
   private static final int ROWS = 200_000;

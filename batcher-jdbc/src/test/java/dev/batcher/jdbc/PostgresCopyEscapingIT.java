@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code -Dbatcher.copy.seed=N} replays it.
  */
 class PostgresCopyEscapingIT {
-  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  /** Measured facts, at INFO: written to target/test.log (see logback-test.xml). */
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCopyEscapingIT.class);
 
   private static final int STRINGS = 5_000;

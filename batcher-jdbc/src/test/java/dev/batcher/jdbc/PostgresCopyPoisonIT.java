@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * two statements: the failed COPY and the resend of the others. The batcher never splits it.
  */
 class PostgresCopyPoisonIT {
-  /** Measured facts, at INFO: shown with -Dorg.slf4j.simpleLogger.log.dev.batcher=info. */
+  /** Measured facts, at INFO: written to target/test.log (see logback-test.xml). */
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCopyPoisonIT.class);
 
   /** One batch: 4,999 good rows and the poison, so positions 0 and 4,999 are its first and last. */

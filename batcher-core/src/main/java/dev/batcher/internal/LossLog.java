@@ -1,0 +1,99 @@
+package dev.batcher.internal;
+
+import dev.batcher.DropReason;
+import dev.batcher.RefusalReason;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+
+/**
+ * Reports lost items in the log, so that a fire-and-forget {@code offer} or {@code submit} whose
+ * future nobody reads does not lose items with no trace but the metrics: every refusal reason, and
+ * the drops by eviction and by delivery timeout, each at most one WARN line per {@link
+ * RateLimitedLog#INTERVAL_NANOS interval}, saying how many items were lost for that reason since
+ * its previous line. Drops by a timed-out close are not reported here: the close itself logs them.
+ *
+ * <p>Cost: nothing on the accepting path (it is never called there). On a refusal or a drop, a
+ * level check, a clock reading and a read of the reason's gate; only the one caller per interval
+ * that wins the gate sums the counter and writes. The counts come from {@link Counters}, which
+ * counts every loss anyway: a line reports the counter's growth since the previous line of its
+ * reason, so nothing is counted twice and no loss is missed, whichever thread writes.
+ *
+ * <p>Thread-safety: any thread.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class LossLog {
+  private final Logger log;
+  private final String name;
+  private final Counters counters;
+  private final RateLimitedLog[] refusalGates;
+  private final RateLimitedLog[] dropGates;
+  /** Per reason, the counter's value at the last line; moved on only by a gate's winner. */
+  private final AtomicLong[] refusalsReported;
+  private final AtomicLong[] dropsReported;
+  private final String[] refusalDetails;
+  private final String[] dropDetails;
+  private final long intervalSeconds;
+
+  LossLog(Logger log, BatcherConfig<?> config, Counters counters) {
+    this.log = log;
+    this.name = config.name();
+    this.counters = counters;
+    RefusalReason[] refusals = RefusalReason.values();
+    DropReason[] drops = DropReason.values();
+    this.refusalGates = new RateLimitedLog[refusals.length];
+    this.refusalsReported = new AtomicLong[refusals.length];
+    this.refusalDetails = new String[refusals.length];
+    for (RefusalReason r : refusals) {
+      refusalGates[r.ordinal()] = new RateLimitedLog(log, config.timeSource());
+      refusalsReported[r.ordinal()] = new AtomicLong();
+      refusalDetails[r.ordinal()] = Admission.describe(config, r);
+    }
+    this.dropGates = new RateLimitedLog[drops.length];
+    this.dropsReported = new AtomicLong[drops.length];
+    this.dropDetails = new String[drops.length];
+    for (DropReason r : drops) {
+      dropGates[r.ordinal()] = new RateLimitedLog(log, config.timeSource());
+      dropsReported[r.ordinal()] = new AtomicLong();
+      dropDetails[r.ordinal()] = Settler.describe(config, r);
+    }
+    this.intervalSeconds = TimeUnit.NANOSECONDS.toSeconds(RateLimitedLog.INTERVAL_NANOS);
+  }
+
+  /** Items were refused for {@code reason}, and counted already. */
+  void refused(RefusalReason reason) {
+    int i = reason.ordinal();
+    if (!log.isWarnEnabled() || !refusalGates[i].permit()) {
+      return;
+    }
+    long n = growth(refusalsReported[i], counters.refusedSoFar(reason));
+    if (n > 0) {
+      log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}; reported at most "
+          + "once per {} s per reason", name, n, reason, refusalDetails[i], intervalSeconds);
+    }
+  }
+
+  /** Items were dropped for {@code reason}, and counted already. */
+  void dropped(DropReason reason) {
+    int i = reason.ordinal();
+    if (reason == DropReason.CLOSE_TIMEOUT || !log.isWarnEnabled() || !dropGates[i].permit()) {
+      return;
+    }
+    long n = growth(dropsReported[i], counters.droppedSoFar(reason));
+    if (n > 0) {
+      log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}; reported at most "
+          + "once per {} s per reason", name, n, reason, dropDetails[i], intervalSeconds);
+    }
+  }
+
+  /**
+   * Moves {@code reported} on to {@code total} and returns by how much it grew. A counter's sum
+   * read later is never smaller for counts finished before, but a sum read during increments may
+   * lag; the maximum keeps a lagging reading from counting anything twice.
+   */
+  private static long growth(AtomicLong reported, long total) {
+    long before = reported.getAndAccumulate(total, Math::max);
+    return total - before;
+  }
+}
