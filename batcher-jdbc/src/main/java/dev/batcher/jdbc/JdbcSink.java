@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link BatchSink} that writes each batch to a database table in one transaction on one
  * connection: autocommit off, commit on success, rollback on failure, and the connection back to
- * the pool in every case. Such a sink is {@linkplain #isAtomic() atomic}, so the batcher may split
- * a failed batch to isolate a poison item; it says so itself.
+ * the pool in every case (with the autocommit it came with). A batch that goes as a single
+ * statement (a COPY, an UNNEST insert, a multi-row INSERT that fits one statement, a one-item
+ * batch) runs in autocommit instead: the database makes one statement atomic by itself, and
+ * that saves the COMMIT round trip (and before a COPY the BEGIN that pgjdbc sends on its own).
+ * Such a sink is {@linkplain #isAtomic() atomic}, so the batcher may split a failed batch to
+ * isolate a poison item; it says so itself.
  *
  * <pre>{@code
  * JdbcSink<Like> sink = JdbcSink.<Like>builder(dataSource)
@@ -131,19 +135,27 @@ public final class JdbcSink<T> implements BatchSink<T> {
           ? SqlErrors.Kind.BATCH : SqlErrors.Kind.RETRYABLE; // no connection: about no item
       return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
     }
-    boolean restoreAutoCommit = false;
+    // One statement is its own transaction (autocommit): atomic all the same, and no COMMIT
+    // round trip. Several run in one transaction that this call commits or rolls back.
+    boolean oneStatement = writer.oneStatement(batch);
+    @Nullable Boolean restoreAutoCommit = null;
     boolean broken = false;
     try {
-      if (c.getAutoCommit()) {
-        c.setAutoCommit(false);
-        restoreAutoCommit = true;
+      boolean autoCommit = c.getAutoCommit();
+      if (autoCommit != oneStatement) {
+        c.setAutoCommit(oneStatement);
+        restoreAutoCommit = autoCommit;
       }
       BatchResult partial = writer.write(c, batch, counts);
-      c.commit();
-      counts.roundTrip();
+      if (!oneStatement) {
+        c.commit();
+        counts.roundTrip();
+      }
       return partial == null ? BatchResult.success() : partial;
     } catch (SQLException | RuntimeException e) {
-      rollback(c);
+      if (!oneStatement) {
+        rollback(c);
+      }
       SqlErrors.Kind kind = SqlErrors.classify(e);
       if (kind == SqlErrors.Kind.ITEM) {
         int index = e instanceof FailedItem f ? f.index()
@@ -175,17 +187,20 @@ public final class JdbcSink<T> implements BatchSink<T> {
     }
   }
 
-  /** Gives the connection back; one whose connection was lost is aborted, not reused. */
-  private void release(Connection c, boolean restoreAutoCommit, boolean broken) {
+  /**
+   * Gives the connection back, with the autocommit it came with ({@code restoreAutoCommit}, or
+   * null if unchanged); one whose connection was lost is aborted, not reused.
+   */
+  private void release(Connection c, @Nullable Boolean restoreAutoCommit, boolean broken) {
     if (broken) {
       try {
         c.abort(Runnable::run);
       } catch (SQLException | RuntimeException e) {
         LOG.debug("JDBC sink for {}: abort of a lost connection failed", target, e);
       }
-    } else if (restoreAutoCommit) {
+    } else if (restoreAutoCommit != null) {
       try {
-        c.setAutoCommit(true);
+        c.setAutoCommit(restoreAutoCommit);
       } catch (SQLException | RuntimeException e) {
         LOG.debug("JDBC sink for {}: could not restore autocommit", target, e);
       }

@@ -17,7 +17,8 @@ import org.postgresql.util.ServerErrorMessage;
 /**
  * {@code COPY} (PostgreSQL): {@code COPY t (a, b) FROM STDIN} through pgjdbc's {@code
  * CopyManager}, the fastest way into a table. The connection is unwrapped to pgjdbc's {@link
- * PGConnection} (it may be a pool's proxy). Counts one statement.
+ * PGConnection} (it may be a pool's proxy). Counts one statement and two round trips (its start
+ * and its end).
  *
  * <p><b>Streaming.</b> Rows are written in COPY's text format into a buffer that is sent each time
  * it passes {@link #BUFFER_CHARS} characters, so memory is one buffer plus the largest row, never
@@ -71,6 +72,12 @@ public final class CopyWriter<T> implements RowWriter<T> {
     return sql;
   }
 
+  /** One COPY, whatever the batch. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return true;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {
@@ -87,6 +94,7 @@ public final class CopyWriter<T> implements RowWriter<T> {
       }
       send(in, buffer);
       in.endCopy();
+      counts.roundTrip(); // the end of the data, answered with the row count
       done = true;
     } finally {
       if (!done) {

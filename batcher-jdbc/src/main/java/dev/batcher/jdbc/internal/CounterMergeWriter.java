@@ -87,6 +87,12 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     return unnestSql;
   }
 
+  /** With arrays and no locking SELECT first, one statement per batch. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return arrays != null && !updateOnly;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {

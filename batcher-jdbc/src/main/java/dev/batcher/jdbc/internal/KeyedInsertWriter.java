@@ -76,6 +76,12 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     return unnestSql;
   }
 
+  /** With arrays, one statement per batch; chunks otherwise. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return arrays != null;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {

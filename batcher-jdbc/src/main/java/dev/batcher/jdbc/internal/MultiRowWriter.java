@@ -41,6 +41,12 @@ public final class MultiRowWriter<T> implements RowWriter<T> {
     return rowsPerChunk;
   }
 
+  /** One chunk: the batch is under the parameter limit and the byte budget. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return !batch.isEmpty() && chunkEnd(batch, 0) == batch.size();
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {

@@ -22,6 +22,12 @@ public final class OneByOneWriter<T> implements RowWriter<T> {
     this.binding = binding;
   }
 
+  /** One INSERT per item: one statement for one item. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return batch.size() == 1;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {

@@ -45,6 +45,12 @@ public final class UnnestWriter<T> implements RowWriter<T> {
     return sql;
   }
 
+  /** One INSERT, whatever the batch. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return true;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {
