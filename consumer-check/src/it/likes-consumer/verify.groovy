@@ -7,8 +7,10 @@ def bom = new File(localRepositoryPath, "dev/batcher/batcher-bom/${version}/batc
 assert bom.isFile() : "no BOM installed at ${bom}"
 def pom = new XmlSlurper().parse(bom)
 assert pom.parent.isEmpty() : "the installed BOM names a parent, whose dependencyManagement would reach importers"
-def managed = pom.dependencyManagement.dependencies.dependency.collect { "${it.groupId}:${it.artifactId}".toString() }
-assert managed == ['dev.batcher:batcher-core', 'dev.batcher:batcher-jdbc', 'dev.batcher:batcher-micrometer'] : "the BOM manages ${managed}"
+def managed = pom.dependencyManagement.dependencies.dependency.collect {
+  "${it.groupId}:${it.artifactId}" + (it.type.text() ? ":${it.type}" : '')
+}.collect { it.toString() }
+assert managed == ['dev.batcher:batcher-core', 'dev.batcher:batcher-core:test-jar', 'dev.batcher:batcher-jdbc', 'dev.batcher:batcher-micrometer'] : "the BOM manages ${managed}"
 assert pom.licenses.license.name.text() == 'Apache-2.0' : 'the BOM lost the license'
 
 def warnings = new File(basedir, 'build.log').readLines().findAll { it.contains('[WARNING]') }

@@ -97,6 +97,26 @@ class LossLoggingTest {
   }
 
   @Test
+  void theTailOfABurst_isReportedWhenTheBatcherTerminates() {
+    RecordingSink<Integer> sink = RecordingSink.gated();
+    Batcher<Integer> b = track(Batcher.builder(sink).name("tail-log").maxBatchSize(1)
+        .queueCapacity(1).overflow(OverflowPolicy.FAIL).deliveryTimeout(Duration.ofHours(1))
+        .timeSource(clock).build());
+    b.submit(0); // fills the queue
+    for (int i = 1; i <= 4; i++) {
+      assertThat(b.offer(i)).isFalse(); // the first is reported at once, the other 3 wait
+    }
+    assertThat(linesOf("tail-log")).hasSize(1);
+
+    sink.openForever();
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+
+    await().untilAsserted(() -> assertThat(linesOf("tail-log")).hasSize(2).last().isEqualTo(
+        "batcher 'tail-log' refused 3 item(s) (QUEUE_FULL) since the last report: "
+            + "the queue is full (queueCapacity 1, overflow FAIL)"));
+  }
+
+  @Test
   void evictions_areReportedOncePerIntervalWithTheirCount() {
     RecordingSink<Integer> sink = RecordingSink.gated();
     Batcher<Integer> b = track(Batcher.builder(sink).name("evict-log").maxBatchSize(1)

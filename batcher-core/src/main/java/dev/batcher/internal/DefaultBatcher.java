@@ -100,6 +100,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       signal.wakeAny();
       monitor.wake();
       workers.unparkAll();
+      events.losses.reportUnreported(); // the tail of a burst that no later loss reported
     });
     this.intake = intake;
     this.waiting = waiting;

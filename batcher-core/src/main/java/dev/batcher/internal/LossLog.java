@@ -17,7 +17,10 @@ import org.slf4j.Logger;
  * level check, a clock reading and a read of the reason's gate; only the one caller per interval
  * that wins the gate sums the counter and writes. The counts come from {@link Counters}, which
  * counts every loss anyway: a line reports the counter's growth since the previous line of its
- * reason, so nothing is counted twice and no loss is missed, whichever thread writes.
+ * reason, so nothing is counted twice, whichever thread writes. Losses that follow a line within
+ * its interval are reported with the next loss of their reason, or, if none comes, by {@link
+ * #reportUnreported()} when the batcher terminates; only refusals after termination (submits to a
+ * closed batcher) may wait for a later one.
  *
  * <p>Thread-safety: any thread.
  *
@@ -84,6 +87,33 @@ final class LossLog {
     if (n > 0) {
       log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}; reported at most "
           + "once per {} s per reason", name, n, reason, dropDetails[i], intervalSeconds);
+    }
+  }
+
+  /**
+   * Reports, for every reason, the losses no line has reported yet, whatever the interval: called
+   * once the batcher has terminated, so the tail of a burst is not left out.
+   */
+  void reportUnreported() {
+    if (!log.isWarnEnabled()) {
+      return;
+    }
+    for (RefusalReason r : RefusalReason.values()) {
+      long n = growth(refusalsReported[r.ordinal()], counters.refusedSoFar(r));
+      if (n > 0) {
+        log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}", name, n, r,
+            refusalDetails[r.ordinal()]);
+      }
+    }
+    for (DropReason r : DropReason.values()) {
+      if (r == DropReason.CLOSE_TIMEOUT) {
+        continue;
+      }
+      long n = growth(dropsReported[r.ordinal()], counters.droppedSoFar(r));
+      if (n > 0) {
+        log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}", name, n, r,
+            dropDetails[r.ordinal()]);
+      }
     }
   }
 

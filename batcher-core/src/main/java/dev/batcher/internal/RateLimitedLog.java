@@ -14,8 +14,9 @@ import org.slf4j.Logger;
  * reads the clock and the timestamp; only if the time has come does it try to move the timestamp
  * on by one interval with a compare-and-set, and only the winner writes its line. Losers, and
  * everyone during the interval, return after those two reads. The interval is measured on the
- * batcher's {@link TimeSource}, so that tests pace the log with a manual clock; a time source that
- * throws lets the line through, since a broken clock must not hide what the line reports.
+ * batcher's {@link TimeSource}, so that tests pace the log with a manual clock; when that time
+ * source throws, the system clock paces the lines instead, so a broken clock neither hides the
+ * lines nor floods the log with them.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -54,8 +55,9 @@ final class RateLimitedLog {
     long now;
     try {
       now = time.nanoTime();
-    } catch (Throwable clockFailure) {
-      return true;
+    } catch (RuntimeException | Error clockFailure) {
+      // A broken injected clock must not flood the log: pace the lines by the system's clock.
+      now = System.nanoTime();
     }
     long allowed = nextAllowed.get();
     if (allowed != NONE_YET && now - allowed < 0) {

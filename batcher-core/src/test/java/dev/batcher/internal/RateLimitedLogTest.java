@@ -99,7 +99,7 @@ class RateLimitedLogTest {
   }
 
   @Test
-  void permit_aClockThatThrows_letsTheLineThrough() {
+  void permit_aClockThatThrows_pacesByTheSystemClock_neverFloods() {
     RateLimitedLog broken = new RateLimitedLog(LoggerFactory.getLogger(LOGGER), new TimeSource() {
       @Override
       public long nanoTime() {
@@ -109,7 +109,7 @@ class RateLimitedLogTest {
       @Override
       public void parkNanos(Object blocker, long nanos) {}
     });
-    assertThat(broken.permit()).isTrue();
-    assertThat(broken.permit()).isTrue();
+    assertThat(broken.permit()).as("the first line goes through").isTrue();
+    assertThat(broken.permit()).as("the next waits out the interval").isFalse();
   }
 }

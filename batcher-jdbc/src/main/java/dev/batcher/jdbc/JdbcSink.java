@@ -135,12 +135,13 @@ public final class JdbcSink<T> implements BatchSink<T> {
           ? SqlErrors.Kind.BATCH : SqlErrors.Kind.RETRYABLE; // no connection: about no item
       return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
     }
-    // One statement is its own transaction (autocommit): atomic all the same, and no COMMIT
-    // round trip. Several run in one transaction that this call commits or rolls back.
-    boolean oneStatement = writer.oneStatement(batch);
+    boolean oneStatement = false;
     @Nullable Boolean restoreAutoCommit = null;
     boolean broken = false;
     try {
+      // One statement is its own transaction (autocommit): atomic all the same, and no COMMIT
+      // round trip. Several run in one transaction that this call commits or rolls back.
+      oneStatement = writer.oneStatement(batch);
       boolean autoCommit = c.getAutoCommit();
       if (autoCommit != oneStatement) {
         c.setAutoCommit(oneStatement);

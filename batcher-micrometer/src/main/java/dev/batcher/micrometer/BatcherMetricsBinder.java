@@ -18,10 +18,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
@@ -114,6 +117,11 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
   private final Tags tags;
   /** The meters registered in each registry, for {@link #close()}. Guarded by this. */
   private final Map<MeterRegistry, List<Meter>> bound = new IdentityHashMap<>();
+  /**
+   * Per registry (held weakly), the tags of the batchers bound to it by any binder: a second
+   * batcher with the same name and tags would only ever show the first one's numbers.
+   */
+  private static final Map<MeterRegistry, Set<Tags>> TAKEN = new WeakHashMap<>();
 
   private BatcherMetricsBinder(Builder builder) {
     this.batcher = builder.batcher;
@@ -160,10 +168,14 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     if (bound.containsKey(registry)) {
       return;
     }
-    if (registry.find("batcher.items.submitted").tags(tags).meter() != null) {
-      throw new IllegalStateException("the registry already holds the meters of a batcher named '"
-          + batcher.name() + "' with tags " + tags
-          + ": give each batcher a distinct name, or close the earlier binder");
+    // Exactly these tags, as the binders gave them: a registry's find(...).tags(...) would also
+    // match a batcher of the same name with more tags, and its common tags hide exact matches.
+    synchronized (TAKEN) {
+      if (!TAKEN.computeIfAbsent(registry, r -> new HashSet<>()).add(tags)) {
+        throw new IllegalStateException("the registry already holds the meters of a batcher named"
+            + " '" + batcher.name() + "' with tags " + tags
+            + ": give each batcher a distinct name, or close the earlier binder");
+      }
     }
     List<Meter> meters = new ArrayList<>();
     try {
@@ -298,6 +310,12 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
       listener.detach(meters);
     }
     meters.forEach(registry::remove);
+    synchronized (TAKEN) {
+      Set<Tags> taken = TAKEN.get(registry);
+      if (taken != null) {
+        taken.remove(tags);
+      }
+    }
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +49,14 @@ public final class BatcherMetricsListener implements BatcherListener<Object> {
    */
   private volatile Recorder[] recorders = NONE;
 
-  /** The batcher whose binder attached first; a listener serves one batcher. Guarded by this. */
-  private @Nullable Batcher<?> owner;
+  /**
+   * The batcher whose binder attached first; a listener serves one batcher. Weak: the listener
+   * lives in the batcher's own configuration, which its worker threads reach, so a strong
+   * reference would keep a batcher nobody closed from ever being collected. Guarded by this.
+   */
+  private @Nullable WeakReference<Batcher<?>> owner;
+  /** The owner's name, for messages after it is gone. Guarded by this. */
+  private @Nullable String ownerName;
 
   /** Creates a listener that records nothing until a binder attaches it to a registry. */
   public BatcherMetricsListener() {}
@@ -71,11 +78,15 @@ public final class BatcherMetricsListener implements BatcherListener<Object> {
    */
   synchronized List<Meter> attach(
       Batcher<?> batcher, MeterRegistry registry, Tags tags, boolean percentiles) {
-    if (owner != null && owner != batcher) {
-      throw new IllegalStateException("the listener already records batcher '" + owner.name()
+    Batcher<?> current = owner == null ? null : owner.get();
+    if (owner != null && current != batcher) {
+      throw new IllegalStateException("the listener already records batcher '" + ownerName
           + "', not '" + batcher.name() + "': give each batcher its own listener");
     }
-    owner = batcher;
+    if (owner == null) {
+      owner = new WeakReference<>(batcher);
+      ownerName = batcher.name();
+    }
     DistributionSummary.Builder size = DistributionSummary.builder("batcher.batch.size")
         .description("Items per sink call")
         .tags(tags);
@@ -106,11 +117,11 @@ public final class BatcherMetricsListener implements BatcherListener<Object> {
 
   @Override
   public String toString() {
-    Batcher<?> o;
+    String name;
     synchronized (this) {
-      o = owner;
+      name = ownerName;
     }
-    return "BatcherMetricsListener{" + (o == null ? "unbound" : "batcher=" + o.name())
+    return "BatcherMetricsListener{" + (name == null ? "unbound" : "batcher=" + name)
         + ", registries=" + recorders.length + "}";
   }
 }

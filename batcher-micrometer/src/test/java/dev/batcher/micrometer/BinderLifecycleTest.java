@@ -169,6 +169,24 @@ class BinderLifecycleTest {
   }
 
   @Test
+  void sameNameWithOtherTags_isAllowedInEitherOrder_sameTagsUnderCommonTags_isRefused() {
+    BatcherMetricsBinder.builder(batcher("likes")).tags(Tags.of("app", "shop")).build()
+        .bindTo(registry);
+    BatcherMetricsBinder.of(batcher("likes")).bindTo(registry);
+    BatcherMetricsBinder.builder(batcher("likes")).tags(Tags.of("app", "blog")).build()
+        .bindTo(registry);
+    assertThat(registry.find("batcher.items.submitted").functionCounters()).hasSize(3);
+
+    SimpleMeterRegistry common = new SimpleMeterRegistry();
+    common.config().commonTags("env", "prod");
+    BatcherMetricsBinder.of(batcher("views")).bindTo(common);
+    assertThatThrownBy(() -> BatcherMetricsBinder.of(batcher("views")).bindTo(common))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the registry already holds the meters of a batcher named"
+            + " 'views'");
+  }
+
+  @Test
   void oneListenerForTwoBatchers_isRefused() {
     BatcherMetricsListener events = new BatcherMetricsListener();
     Batcher<Integer> likes = batcher("likes", events);
@@ -256,6 +274,24 @@ class BinderLifecycleTest {
     // The name is free again: a new batcher named likes binds (as after a restart).
     BatcherMetricsBinder.of(batcher("likes")).bindTo(registry);
     assertThat(registry.get("batcher.items.submitted").functionCounter().count()).isZero();
+  }
+
+  @Test
+  void boundBatcherNobodyCloses_canStillBeCollected() {
+    // The listener lives in the batcher's configuration, which its threads reach: were it to
+    // hold the batcher strongly, an unclosed batcher could never be collected (nor reported).
+    BatcherMetricsListener events = new BatcherMetricsListener();
+    Batcher<Integer> likes = Batcher.builder(Scenarios.twoMillisecondSink(clock)).name("likes")
+        .timeSource(clock).listener(events).build();
+    BatcherMetricsBinder.builder(likes).listener(events).build().bindTo(registry);
+    java.lang.ref.WeakReference<Batcher<Integer>> ref = new java.lang.ref.WeakReference<>(likes);
+    likes = null;
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      System.gc();
+      return ref.get() == null;
+    });
+    assertThat(events).hasToString("BatcherMetricsListener{batcher=likes, registries=1}");
   }
 
   // ------------------------------------------------------------------------------ percentiles

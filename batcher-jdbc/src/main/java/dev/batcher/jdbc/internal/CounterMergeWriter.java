@@ -1,10 +1,8 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.BatchResult;
-import dev.batcher.jdbc.Dialect;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -74,10 +72,7 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     this.table = table;
     this.maxStatementBytes = maxStatementBytes;
     this.updateOnly = updateOnly;
-    // A byte budget set on PostgreSQL asks for chunks: only multi-row statements have them.
-    boolean unnest = table.dialect() == Dialect.POSTGRESQL && maxStatementBytes == Long.MAX_VALUE
-        && UnnestArrays.certainFor(table.columns());
-    this.arrays = unnest ? new UnnestArrays(table.columns()) : null;
+    this.arrays = UnnestArrays.forKeyed(table, maxStatementBytes);
     this.unnestSql = arrays == null ? null
         : KeyedSql.pgUnnestCounterMerge(table, arrays.unnestCall());
   }
@@ -87,10 +82,15 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     return unnestSql;
   }
 
-  /** With arrays and no locking SELECT first, one statement per batch. */
+  /**
+   * One statement per batch: with arrays, or with no byte budget and a batch under the parameter
+   * limit (merging keys only shortens it); never with {@code updateOnly}, which locks first.
+   */
   @Override
   public boolean oneStatement(List<T> batch) {
-    return arrays != null && !updateOnly;
+    return !updateOnly && (arrays != null || (maxStatementBytes == Long.MAX_VALUE
+        && !batch.isEmpty() && batch.size() <= MultiRowWriter.MAX_PARAMETERS
+            / table.columns().size()));
   }
 
   @Override
@@ -222,23 +222,10 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     for (Map.Entry<List<@Nullable Object>, Merged> e : rows) {
       values.add(e.getValue().row);
     }
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      List<Array> bound;
-      try {
-        bound = arrays.bind(c, ps, values);
-      } catch (FailedItem f) {
-        // the key's other items are sent again and fail on their own, one by one
-        throw new FailedItem(rows.get(f.index()).getValue().items.get(0),
-            (SQLException) f.getCause());
-      }
-      try {
-        counts.sent(1);
-        ps.executeUpdate();
-      } finally {
-        UnnestArrays.free(bound);
-      }
-    }
+    // the key's other items are sent again and fail on their own, one by one
+    arrays.execute(c, sql, values, counts, row -> rows.get(row).getValue().items.get(0));
   }
+
 
   private void sendChunk(Connection c, List<Map.Entry<List<@Nullable Object>, Merged>> chunk,
       StatementCounts counts) throws SQLException {

@@ -42,6 +42,12 @@ public final class JdbcBatchWriter<T> implements RowWriter<T> {
     this.pinpoints = pinpoints;
   }
 
+  /** One entry: one statement. */
+  @Override
+  public boolean oneStatement(List<T> batch) {
+    return batch.size() == 1;
+  }
+
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {

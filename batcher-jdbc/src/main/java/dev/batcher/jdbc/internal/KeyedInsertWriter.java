@@ -1,10 +1,7 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.BatchResult;
-import dev.batcher.jdbc.Dialect;
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +48,7 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     this.table = table;
     this.lastWins = lastWins;
     this.rows = new MultiRowWriter<>(table, sql, maxStatementBytes);
-    // A byte budget set on PostgreSQL asks for chunks: only multi-row statements have them.
-    boolean unnest = table.dialect() == Dialect.POSTGRESQL && maxStatementBytes == Long.MAX_VALUE
-        && UnnestArrays.certainFor(table.columns());
-    this.arrays = unnest ? new UnnestArrays(table.columns()) : null;
+    this.arrays = UnnestArrays.forKeyed(table, maxStatementBytes);
     this.unnestSql = arrays == null ? null : unnestSql.apply(arrays.unnestCall());
   }
 
@@ -76,10 +70,13 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     return unnestSql;
   }
 
-  /** With arrays, one statement per batch; chunks otherwise. */
+  /**
+   * With arrays, one statement per batch; otherwise one chunk when the whole batch fits one
+   * (cutting it to one row per key only shortens it).
+   */
   @Override
   public boolean oneStatement(List<T> batch) {
-    return arrays != null;
+    return arrays != null || rows.fitsOneStatement(batch.size());
   }
 
   @Override
@@ -106,19 +103,7 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
     for (T item : send) {
       values.add(KeyedRows.rowOf(table, item));
     }
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      List<Array> bound;
-      try {
-        bound = arrays.bind(c, ps, values);
-      } catch (FailedItem f) {
-        throw new FailedItem(winners.get(f.index()), (SQLException) f.getCause());
-      }
-      try {
-        counts.sent(1);
-        ps.executeUpdate();
-      } finally {
-        UnnestArrays.free(bound);
-      }
-    }
+    arrays.execute(c, sql, values, counts, winners::get);
   }
+
 }

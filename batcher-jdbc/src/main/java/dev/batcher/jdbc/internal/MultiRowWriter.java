@@ -41,10 +41,20 @@ public final class MultiRowWriter<T> implements RowWriter<T> {
     return rowsPerChunk;
   }
 
-  /** One chunk: the batch is under the parameter limit and the byte budget. */
+  /**
+   * One chunk, known without reading a value: no byte budget and no more rows than the parameter
+   * limit allows. (With a budget the chunks depend on the values, which this does not read twice:
+   * a value function that answered differently the second time could split an autocommitted
+   * batch.)
+   */
   @Override
   public boolean oneStatement(List<T> batch) {
-    return !batch.isEmpty() && chunkEnd(batch, 0) == batch.size();
+    return fitsOneStatement(batch.size());
+  }
+
+  /** Whether {@code rows} rows always go as one statement, whatever their values. */
+  public boolean fitsOneStatement(int rows) {
+    return rows > 0 && rows <= rowsPerChunk && maxStatementBytes == Long.MAX_VALUE;
   }
 
   @Override

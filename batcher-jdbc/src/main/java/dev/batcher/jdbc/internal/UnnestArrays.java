@@ -1,5 +1,6 @@
 package dev.batcher.jdbc.internal;
 
+import dev.batcher.jdbc.Dialect;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.JDBCType;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.UUID;
+import java.util.function.IntUnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +70,42 @@ final class UnnestArrays {
             + " TIMESTAMP_WITH_TIMEZONE, DATE, VARBINARY or OTHER (UUID), or another strategy");
       }
       elements[i] = e;
+    }
+  }
+
+  /**
+   * The arrays of {@code table}'s columns when a keyed writer may send its rows as arrays:
+   * PostgreSQL, every type {@linkplain #certainFor certain}, and no byte budget (one set on
+   * PostgreSQL asks for multi-row chunks); null otherwise.
+   */
+  static @Nullable UnnestArrays forKeyed(TableSpec<?> table, long maxStatementBytes) {
+    return table.dialect() == Dialect.POSTGRESQL && maxStatementBytes == Long.MAX_VALUE
+        && certainFor(table.columns()) ? new UnnestArrays(table.columns()) : null;
+  }
+
+  /**
+   * Runs {@code sql} (whose parameters are this {@link #unnestCall()}) with {@code rows} bound:
+   * one statement, counted.
+   *
+   * @param itemOf the index in the batch of the item of a row, for a value that cannot be sent
+   * @throws FailedItem naming that item, before anything is sent
+   */
+  void execute(Connection c, String sql, List<@Nullable Object[]> rows, StatementCounts counts,
+      IntUnaryOperator itemOf) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      List<Array> bound;
+      try {
+        bound = bind(c, ps, rows);
+      } catch (FailedItem f) {
+        int item = itemOf.applyAsInt(f.index());
+        throw item == f.index() ? f : new FailedItem(item, (SQLException) f.getCause());
+      }
+      try {
+        counts.sent(1);
+        ps.executeUpdate();
+      } finally {
+        free(bound);
+      }
     }
   }
 

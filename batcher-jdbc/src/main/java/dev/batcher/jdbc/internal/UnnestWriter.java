@@ -1,9 +1,7 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.BatchResult;
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,15 +60,7 @@ public final class UnnestWriter<T> implements RowWriter<T> {
       }
       rows.add(row);
     }
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      List<Array> bound = arrays.bind(c, ps, rows); // row index = item index
-      try {
-        counts.sent(1);
-        ps.executeUpdate();
-      } finally {
-        UnnestArrays.free(bound);
-      }
-    }
+    arrays.execute(c, sql, rows, counts, row -> row); // row index = item index
     return null;
   }
 }

@@ -145,6 +145,14 @@ public final class JdbcReport {
     };
   }
 
+  /**
+   * The database in a heading: none for PostgreSQL, whose sections come first and keep the
+   * headings (and anchors) that other pages link to.
+   */
+  private static String suffix(String separator, String database) {
+    return database.equals("postgres") ? "" : separator + title(database);
+  }
+
   /** What the {@code rewrite} mode is on each database. */
   private static String driverBatch(String database) {
     return switch (database) {
@@ -268,7 +276,7 @@ public final class JdbcReport {
       return;
     }
     List<String> sizes = batchSizes(run);
-    md.append("## Rows per second by strategy and batch size: ").append(title(database))
+    md.append("## Rows per second by strategy and batch size").append(suffix(": ", database))
         .append("\n\n")
         .append("Each operation writes 10,000 rows of a 4-column table; `k` is thousands, `M`")
         .append(" millions. *Through the batcher*: a batcher with `maxBatchSize` = batch size")
@@ -300,7 +308,7 @@ public final class JdbcReport {
     sizes.forEach(bs -> md.append(' ').append(fmtRate(autocommit(run))).append(" |"));
     md.append("\n\n");
 
-    md.append("### Statements per 1,000 rows: ").append(title(database)).append("\n\n")
+    md.append("### Statements per 1,000 rows").append(suffix(": ", database)).append("\n\n")
         .append("From the `statements` counter (statements/s ÷ rows/s × 1,000). The driver's")
         .append(" batch baseline counts each row added to the JDBC batch, as the application")
         .append(" sees it (pgjdbc's rewrite sends them as multi-row INSERTs).\n\n");
@@ -376,7 +384,7 @@ public final class JdbcReport {
     if (posts.isEmpty()) {
       return;
     }
-    md.append("## Counters: a burst of likes, ").append(title(database)).append("\n\n")
+    md.append("## Counters: a burst of likes").append(suffix(", ", database)).append("\n\n")
         .append("Likes spread evenly over the posts. *Merged*: a batcher coalescing by post, a")
         .append(" COUNTER_MERGE sink, batches of up to 1,000; *one by one*: an autocommitted")
         .append(" `UPDATE … SET likes = likes + 1` per like.\n\n")

@@ -40,12 +40,12 @@ public final class PgLogProfile {
 
   private PgLogProfile() {}
 
-  /** Server milliseconds of one run, by kind of statement, and how many batches it committed. */
-  record Profile(String label, Map<String, Double> serverMs, long commits, double rowsPerSecond,
+  /** Server milliseconds of one run, by kind of statement, and how many batches it wrote. */
+  record Profile(String label, Map<String, Double> serverMs, long batches, double rowsPerSecond,
       int batchSize) {
 
     double perBatch(String kind) {
-      return commits == 0 ? Double.NaN : serverMs.getOrDefault(kind, 0.0) / commits;
+      return batches == 0 ? Double.NaN : serverMs.getOrDefault(kind, 0.0) / batches;
     }
 
     double wallPerBatch() {
@@ -100,6 +100,7 @@ public final class PgLogProfile {
     }
     Map<String, Double> ms = new LinkedHashMap<>();
     long commits = 0;
+    long dataStatements = 0;
     for (String l : lines) {
       Matcher m = LINE.matcher(l);
       if (!m.find() || !pids.contains(m.group(1))) {
@@ -110,12 +111,18 @@ public final class PgLogProfile {
         continue; // set-up: CREATE, TRUNCATE, SET, SHOW
       }
       ms.merge(kind, Double.parseDouble(m.group(2)), Double::sum);
-      // pgjdbc commits with the extended protocol: one parse (then cached), bind, execute
-      if (kind.equals("COMMIT") && (l.contains(" execute ") || l.contains("statement: COMMIT"))) {
+      // one run each: pgjdbc's extended protocol logs parse (then cached), bind and execute
+      boolean ran = l.contains(" execute ") || l.contains("statement: ");
+      if (ran && kind.equals("COMMIT")) {
         commits++;
+      } else if (ran && kind.equals("data")) {
+        dataStatements++;
       }
     }
-    return new Profile(label, ms, commits, rowsPerSecond, batchSize);
+    // A batch is one transaction: its COMMIT, or, sent as one statement in autocommit, that
+    // statement.
+    return new Profile(label, ms, commits > 0 ? commits : dataStatements, rowsPerSecond,
+        batchSize);
   }
 
   /** The statement's kind: the data statement, COMMIT, BEGIN; null for set-up statements. */

@@ -30,12 +30,32 @@ class PgLogProfileTest {
 
     PgLogProfile.Profile p = PgLogProfile.profile("copy", log, 200_000, 1000);
 
-    assertThat(p.commits()).isEqualTo(2);
+    assertThat(p.batches()).isEqualTo(2);
     assertThat(p.perBatch("data")).isEqualTo(4.0);
     assertThat(p.perBatch("COMMIT")).isEqualTo(2.005);
     assertThat(p.wallPerBatch()).isEqualTo(5.0);
     assertThat(PgLogProfile.render(List.of(p))).contains(
         "| copy | 200 k | 5.00 | 4.00 | 2.01 | 0.02 | -1.02 |");
+  }
+
+  @Test
+  void profile_autocommittedBatches_areCountedByTheirStatement() {
+    // one INSERT per batch in autocommit: no BEGIN, no COMMIT
+    List<String> log = List.of(
+        P + "[811] postgres@test LOG:  duration: 0.300 ms  parse <unnamed>: INSERT INTO"
+            + " \"bench_rows\" (id) SELECT * FROM unnest($1::bigint[])",
+        P + "[811] postgres@test LOG:  duration: 0.100 ms  bind S_1: INSERT INTO \"bench_rows\"",
+        P + "[811] postgres@test LOG:  duration: 2.000 ms  execute S_1: INSERT INTO"
+            + " \"bench_rows\"",
+        P + "[811] postgres@test LOG:  duration: 0.100 ms  bind S_1: INSERT INTO \"bench_rows\"",
+        P + "[811] postgres@test LOG:  duration: 1.500 ms  execute S_1: INSERT INTO"
+            + " \"bench_rows\"");
+
+    PgLogProfile.Profile p = PgLogProfile.profile("unnest", log, 500_000, 1000);
+
+    assertThat(p.batches()).isEqualTo(2);
+    assertThat(p.perBatch("data")).isEqualTo(2.0);
+    assertThat(p.perBatch("COMMIT")).isZero();
   }
 
   @Test

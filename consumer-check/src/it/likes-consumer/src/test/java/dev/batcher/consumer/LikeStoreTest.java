@@ -52,6 +52,14 @@ class LikeStoreTest {
   }
 
   @Test
+  void theSinkFixturesResolveThroughTheBom() {
+    dev.batcher.testing.ManualTimeSource clock = new dev.batcher.testing.ManualTimeSource();
+    long before = clock.nanoTime();
+    clock.advance(java.time.Duration.ofSeconds(1));
+    assertEquals(1_000_000_000L, clock.nanoTime() - before);
+  }
+
+  @Test
   void runsOnTheModulePath() {
     assertEquals("dev.batcher.consumer", LikeStore.class.getModule().getName());
     assertEquals("dev.batcher.jdbc", dev.batcher.jdbc.JdbcSink.class.getModule().getName());
