@@ -2,7 +2,7 @@
 # Builds the JMH jar, runs the JDBC suites against the local PostgreSQL and MariaDB and an in-memory
 # H2 (JdbcWriteBenchmark: rows/s by mode, strategy, batch size and batches in flight;
 # CounterBenchmark: likes/s merged and one by one), and writes docs/results-jdbc.md and
-# docs/img/jdbc-*.png from the JSON. PostgreSQL and MariaDB must be up (see README). About 30
+# docs/img/jdbc-*.png from the JSON. PostgreSQL and MariaDB must be up (see README). About 45
 # minutes on 2 cores.
 #
 #   benchmarks/run-jdbc.sh             # the published run
@@ -52,6 +52,8 @@ sizes=1,10,100,1000,10000
 # PostgreSQL: every strategy, the targets' database
 add jdbc-write JdbcWrite -p database=postgres -p mode=batcher,raw \
   -p strategy=ONE_BY_ONE,JDBC_BATCH,MULTI_ROW,UNNEST,COPY -p batchSize=$sizes -p inFlight=1
+add jdbc-keyed JdbcWrite -p database=postgres -p mode=batcher,raw \
+  -p strategy=UPSERT,INSERT_IGNORE -p batchSize=$sizes -p inFlight=1
 add jdbc-inflight JdbcWrite -p database=postgres -p mode=batcher \
   -p strategy=MULTI_ROW,UNNEST,COPY -p batchSize=1000,10000 -p inFlight=2
 add jdbc-rewrite JdbcWrite -p database=postgres -p mode=rewrite -p strategy=JDBC_BATCH \
@@ -63,6 +65,8 @@ add counter Counter -p database=postgres -p posts=1,100,10000
 for db in mariadb h2; do
   add $db-write JdbcWrite -p database=$db -p mode=batcher,raw \
     -p strategy=ONE_BY_ONE,JDBC_BATCH,MULTI_ROW -p batchSize=$sizes -p inFlight=1
+  add $db-keyed JdbcWrite -p database=$db -p mode=batcher,raw \
+    -p strategy=UPSERT,INSERT_IGNORE -p batchSize=$sizes -p inFlight=1
   add $db-inflight JdbcWrite -p database=$db -p mode=batcher -p strategy=MULTI_ROW \
     -p batchSize=1000,10000 -p inFlight=2
   add $db-rewrite JdbcWrite -p database=$db -p mode=rewrite -p strategy=JDBC_BATCH \

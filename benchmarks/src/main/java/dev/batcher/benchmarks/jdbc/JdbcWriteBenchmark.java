@@ -49,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code autocommit}: one INSERT per row, autocommit: the baseline (strategy and batch size
  *       do not apply).
  * </ul>
- * The table is truncated before each iteration. {@code inFlight} sets the batcher's {@code
+ * {@code strategy} is any but {@code COUNTER_MERGE} (its items are deltas, measured by {@code
+ * CounterBenchmark}); {@code UPSERT} and {@code INSERT_IGNORE} get {@code id} as their key, and
+ * every row is a new key. The table is truncated before each iteration. {@code inFlight} sets the batcher's {@code
  * maxInFlightBatches}: 2 lets one batch travel while the previous one commits. {@code statements} and {@code roundTrips} (per
  * second, beside the score) come from the sink's counters.
  *
@@ -117,12 +119,15 @@ public class JdbcWriteBenchmark {
     insert = "INSERT INTO " + table + " (" + id + ", " + postId + ", " + userId + ", " + note
         + ") VALUES (?, ?, ?, ?)";
     if (mode.equals("batcher") || mode.equals("raw")) {
-      sink = JdbcSink.<Row>builder(ds).dialect(dialect).table("bench_rows")
+      JdbcSink.Builder<Row> b = JdbcSink.<Row>builder(ds).dialect(dialect).table("bench_rows")
           .column("id", JDBCType.BIGINT, Row::id)
           .column("post_id", JDBCType.BIGINT, Row::postId)
           .column("user_id", JDBCType.BIGINT, Row::userId)
-          .column("note", JDBCType.VARCHAR, Row::note)
-          .strategy(WriteStrategy.valueOf(strategy)).build();
+          .column("note", JDBCType.VARCHAR, Row::note);
+      if (keyed(WriteStrategy.valueOf(strategy))) {
+        b.keyColumns("id"); // every row a new key: the upsert or insert-ignore inserts it
+      }
+      sink = b.strategy(WriteStrategy.valueOf(strategy)).build();
     }
     if (mode.equals("batcher")) {
       batcher = Batcher.builder(sink).name("bench").maxBatchSize(batchSize)
@@ -130,6 +135,11 @@ public class JdbcWriteBenchmark {
           .maxInFlightBatches(inFlight)
           .deliveryTimeout(Duration.ofMinutes(20)).build();
     }
+  }
+
+  /** UPSERT and INSERT_IGNORE match rows by key; COUNTER_MERGE runs in CounterBenchmark. */
+  private static boolean keyed(WriteStrategy s) {
+    return s == WriteStrategy.UPSERT || s == WriteStrategy.INSERT_IGNORE;
   }
 
   @Setup(Level.Iteration)

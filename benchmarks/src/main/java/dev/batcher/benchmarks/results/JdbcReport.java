@@ -35,7 +35,8 @@ public final class JdbcReport {
   static final String ONE_BY_ONE = "CounterBenchmark.oneByOne";
   static final List<String> DATABASE_ORDER = List.of("postgres", "mariadb", "h2");
   static final List<String> STRATEGY_ORDER =
-      List.of("ONE_BY_ONE", "JDBC_BATCH", "MULTI_ROW", "UNNEST", "COPY");
+      List.of("ONE_BY_ONE", "JDBC_BATCH", "MULTI_ROW", "UNNEST", "COPY", "UPSERT",
+          "INSERT_IGNORE");
   /** The batch size the write targets are stated at. */
   static final String TARGET_BATCH = "1000";
   /** The posts count the counter targets are stated at. */
