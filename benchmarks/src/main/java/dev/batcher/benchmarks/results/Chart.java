@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -108,6 +109,13 @@ final class Chart {
     p999.add(Double.NaN);
   }
 
+  /** The write strategies' colours, the same on every chart. */
+  private static final Map<String, Color> STRATEGY_COLORS = Map.of(
+      "ONE_BY_ONE", new Color(0x4363d8), "JDBC_BATCH", new Color(0xf58231),
+      "MULTI_ROW", new Color(0x911eb4), "UNNEST", new Color(0x3cb44b),
+      "COPY", new Color(0xe6194b), "UPSERT", new Color(0x42d4f4),
+      "INSERT_IGNORE", new Color(0x9a6324));
+
   void write(Path dir) throws IOException {
     String path = dir.resolve(file).toString();
     if (kind == Kind.JDBC_WRITE) {
@@ -127,6 +135,11 @@ final class Chart {
           s.setLineStyle(SeriesLines.DASH_DASH);
           s.setMarker(SeriesMarkers.NONE);
           s.setLineColor(grey.get(baselines++ % grey.size()));
+        } else if (STRATEGY_COLORS.containsKey(names.get(i))) {
+          // one colour per strategy on every database's chart, none alike
+          Color color = STRATEGY_COLORS.get(names.get(i));
+          s.setLineColor(color);
+          s.setMarkerColor(color);
         }
       }
       BitmapEncoder.saveBitmap(c, path, BitmapEncoder.BitmapFormat.PNG);
