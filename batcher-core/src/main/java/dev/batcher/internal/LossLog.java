@@ -37,7 +37,8 @@ final class LossLog {
   private final AtomicLong[] dropsReported;
   private final String[] refusalDetails;
   private final String[] dropDetails;
-  private final long intervalSeconds;
+  /** Ends a rate-limited line: how often such lines come. */
+  private final String rateNote;
 
   LossLog(Logger log, BatcherConfig<?> config, Counters counters) {
     this.log = log;
@@ -61,32 +62,22 @@ final class LossLog {
       dropsReported[r.ordinal()] = new AtomicLong();
       dropDetails[r.ordinal()] = Settler.describe(config, r);
     }
-    this.intervalSeconds = TimeUnit.NANOSECONDS.toSeconds(RateLimitedLog.INTERVAL_NANOS);
+    this.rateNote = "; reported at most once per "
+        + TimeUnit.NANOSECONDS.toSeconds(RateLimitedLog.INTERVAL_NANOS) + " s per reason";
   }
 
   /** Items were refused for {@code reason}, and counted already. */
   void refused(RefusalReason reason) {
-    int i = reason.ordinal();
-    if (!log.isWarnEnabled() || !refusalGates[i].permit()) {
-      return;
-    }
-    long n = growth(refusalsReported[i], counters.refusedSoFar(reason));
-    if (n > 0) {
-      log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}; reported at most "
-          + "once per {} s per reason", name, n, reason, refusalDetails[i], intervalSeconds);
+    if (log.isWarnEnabled() && refusalGates[reason.ordinal()].permit()) {
+      reportRefusals(reason, rateNote);
     }
   }
 
   /** Items were dropped for {@code reason}, and counted already. */
   void dropped(DropReason reason) {
-    int i = reason.ordinal();
-    if (reason == DropReason.CLOSE_TIMEOUT || !log.isWarnEnabled() || !dropGates[i].permit()) {
-      return;
-    }
-    long n = growth(dropsReported[i], counters.droppedSoFar(reason));
-    if (n > 0) {
-      log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}; reported at most "
-          + "once per {} s per reason", name, n, reason, dropDetails[i], intervalSeconds);
+    if (reason != DropReason.CLOSE_TIMEOUT && log.isWarnEnabled()
+        && dropGates[reason.ordinal()].permit()) {
+      reportDrops(reason, rateNote);
     }
   }
 
@@ -99,21 +90,32 @@ final class LossLog {
       return;
     }
     for (RefusalReason r : RefusalReason.values()) {
-      long n = growth(refusalsReported[r.ordinal()], counters.refusedSoFar(r));
-      if (n > 0) {
-        log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}", name, n, r,
-            refusalDetails[r.ordinal()]);
-      }
+      reportRefusals(r, "");
     }
     for (DropReason r : DropReason.values()) {
-      if (r == DropReason.CLOSE_TIMEOUT) {
-        continue;
+      if (r != DropReason.CLOSE_TIMEOUT) {
+        reportDrops(r, "");
       }
-      long n = growth(dropsReported[r.ordinal()], counters.droppedSoFar(r));
-      if (n > 0) {
-        log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}", name, n, r,
-            dropDetails[r.ordinal()]);
-      }
+    }
+  }
+
+  /** Writes the refusals for {@code reason} that no line has reported yet, if any. */
+  private void reportRefusals(RefusalReason reason, String note) {
+    int i = reason.ordinal();
+    long n = growth(refusalsReported[i], counters.refusedSoFar(reason));
+    if (n > 0) {
+      log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}{}", name, n,
+          reason, refusalDetails[i], note);
+    }
+  }
+
+  /** Writes the drops for {@code reason} that no line has reported yet, if any. */
+  private void reportDrops(DropReason reason, String note) {
+    int i = reason.ordinal();
+    long n = growth(dropsReported[i], counters.droppedSoFar(reason));
+    if (n > 0) {
+      log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}{}", name, n,
+          reason, dropDetails[i], note);
     }
   }
 

@@ -1,9 +1,11 @@
-package dev.batcher.docs;
+package dev.batcher.jdbc.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batcher.BatcherBuilder;
 import dev.batcher.RetryPolicy;
+import dev.batcher.jdbc.JdbcDeadLetterTable;
+import dev.batcher.jdbc.JdbcSink;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -20,9 +22,10 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/configuration.md lists every option of {@link BatcherBuilder} and {@link
- * RetryPolicy.Builder}, each with the default its {@code DEFAULT_*} constant holds, so that a
- * changed default or a new option fails the build until the page says so.
+ * docs/configuration.md lists every option of {@link BatcherBuilder}, {@link RetryPolicy.Builder},
+ * {@link JdbcSink.Builder} and {@link JdbcDeadLetterTable.Builder}, each with the default its
+ * {@code DEFAULT_*} constant holds, so that a changed default or a new option fails the build
+ * until the page says so. (It lives in batcher-jdbc, which sees every one of them.)
  *
  * <p>The page has a section per builder (a {@code ##} heading naming it in backticks) with a table
  * whose rows start {@code | `option(...)` | default |}. A constant {@code DEFAULT_MAX_DELAY_MILLIS}
@@ -61,13 +64,32 @@ class ConfigurationDocTest {
     assertThat(optionOf("DEFAULT_BACKOFF_JITTER_FRACTION")).isEqualTo("backoffJitterFraction");
   }
 
-  /** Checks the section of {@code heading} against the builder's options and the defaults. */
-  private static void check(String heading, Class<?> builder, Class<?> constants)
-      throws IOException {
+  @Test
+  void jdbcSinkBuilder_everyOption_andTheMariaDbByteBudget() throws IOException {
+    Map<String, String> rows = section("JdbcSink.Builder");
+    assertThat(new TreeSet<>(rows.keySet())).as("options of JdbcSink.Builder in %s", PAGE)
+        .isEqualTo(options(JdbcSink.Builder.class));
+    assertThat(rows.get("maxStatementBytes")).startsWith(String.format(Locale.ROOT, "%,d",
+        JdbcSink.Builder.DEFAULT_MARIADB_MAX_STATEMENT_BYTES) + " ");
+  }
+
+  @Test
+  void deadLetterTableBuilder_everyOption() throws IOException {
+    assertThat(new TreeSet<>(section("JdbcDeadLetterTable.Builder").keySet()))
+        .as("options of JdbcDeadLetterTable.Builder in %s", PAGE)
+        .isEqualTo(options(JdbcDeadLetterTable.Builder.class));
+  }
+
+  /** The options table of the section headed {@code heading}: option to default cell. */
+  private static Map<String, String> section(String heading) throws IOException {
     Map<String, String> rows = defaultsBySection(Files.readAllLines(PAGE)).get(heading);
     assertThat(rows).as("a section '## `%s`' with an options table in %s", heading, PAGE)
         .isNotNull();
+    return rows;
+  }
 
+  /** The builder's options: its public instance methods that return the builder. */
+  private static TreeSet<String> options(Class<?> builder) {
     TreeSet<String> options = new TreeSet<>();
     for (Method m : builder.getDeclaredMethods()) {
       if (Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers())
@@ -75,6 +97,14 @@ class ConfigurationDocTest {
         options.add(m.getName());
       }
     }
+    return options;
+  }
+
+  /** Checks the section of {@code heading} against the builder's options and the defaults. */
+  private static void check(String heading, Class<?> builder, Class<?> constants)
+      throws IOException {
+    Map<String, String> rows = section(heading);
+    TreeSet<String> options = options(builder);
     SoftAssertions softly = new SoftAssertions();
     softly.assertThat(new TreeSet<>(rows.keySet())).as("options of %s in %s", heading, PAGE)
         .isEqualTo(options);
