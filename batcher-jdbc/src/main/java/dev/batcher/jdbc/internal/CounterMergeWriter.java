@@ -8,12 +8,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>by default a key with no row is inserted with its summed delta ({@link
  *       KeyedSql#counterMerge}): one statement per chunk;
  *   <li>{@code updateOnly}: the existing rows are first selected and locked in key order ({@link
- *       KeyedSql#lockExisting}, {@code SELECT ... ORDER BY k FOR UPDATE}), then only those keys
- *       are merged, so nothing is inserted; every item whose key has no row fails permanently with
+ *       KeyedSql#lockExisting}), the database saying which of the batch's keys each row is (so
+ *       its equality decides, not Java's: a key at another time zone offset, or in another case
+ *       under a case-insensitive collation, finds its row), then only those keys are merged, so
+ *       nothing is inserted; every item whose key has no row fails permanently with
  *       an {@link SQLException} of SQLState {@value #NO_ROW} naming the key and the table, while
  *       the others commit: two statements per chunk. (PostgreSQL's {@code UPDATE ... FROM ...
  *       RETURNING} would take one, but the order in which it locks rows is the plan's, not ours.)
@@ -101,11 +101,13 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
       send(c, merged, counts);
       return null;
     }
-    Set<List<@Nullable Object>> existing = lockExisting(c, merged, counts);
-    List<Map.Entry<List<@Nullable Object>, Merged>> present = new ArrayList<>(existing.size());
+    BitSet existing = lockExisting(c, merged, counts);
+    List<Map.Entry<List<@Nullable Object>, Merged>> present =
+        new ArrayList<>(existing.cardinality());
     BatchResult.Builder result = null;
-    for (Map.Entry<List<@Nullable Object>, Merged> e : merged) {
-      if (existing.contains(e.getKey())) {
+    for (int k = 0; k < merged.size(); k++) {
+      Map.Entry<List<@Nullable Object>, Merged> e = merged.get(k);
+      if (existing.get(k)) {
         present.add(e);
         continue;
       }
@@ -149,11 +151,16 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
     return sorted;
   }
 
-  /** Selects and locks, in key order, the rows of {@code merged}'s keys; returns the keys found. */
-  private Set<List<@Nullable Object>> lockExisting(Connection c,
+  /**
+   * Selects and locks the rows of {@code merged}'s keys ({@link KeyedSql#lockExisting}); returns
+   * the positions in {@code merged} of the keys the database found a row for. The database
+   * matches them, so a key is found when the database takes it for a row's key (a time zone, a
+   * case-insensitive collation), though Java would not.
+   */
+  private BitSet lockExisting(Connection c,
       List<Map.Entry<List<@Nullable Object>, Merged>> merged, StatementCounts counts)
       throws SQLException {
-    Set<List<@Nullable Object>> found = new HashSet<>();
+    BitSet found = new BitSet(merged.size());
     List<Column<T>> keys = table.keyColumns();
     int perChunk = MultiRowWriter.MAX_PARAMETERS / keys.size();
     for (int start = 0; start < merged.size(); start += perChunk) {
@@ -170,11 +177,7 @@ public final class CounterMergeWriter<T> implements RowWriter<T> {
         counts.sent(1);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            @Nullable Object[] k = new Object[keys.size()];
-            for (int i = 0; i < k.length; i++) {
-              k[i] = KeyedRows.normalize(rs.getObject(i + 1));
-            }
-            found.add(Arrays.asList(k));
+            found.set(start + rs.getInt(1) - 1); // positions are 1-based within the chunk
           }
         }
       }

@@ -3,8 +3,11 @@ package dev.batcher.jdbc.internal;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +15,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The key side of the keyed strategies: an item's key, keys compared and ordered, a batch with
- * each key once (first or last item wins). Keys are compared by value after widening whole numbers
- * to {@code Long} and stripping a {@code BigDecimal}'s trailing zeros, so that the {@code Integer}
- * an item holds and the {@code Long} a driver reads back name the same key. Stateless.
+ * each key once (first or last item wins).
+ *
+ * <p>Keys are compared in Java, so each value is first {@linkplain #normalize normalized} to one
+ * that is equal in Java exactly when the databases take it for the same key: whole numbers widen
+ * to {@code Long}, a {@code BigDecimal} loses its trailing zeros, a {@code byte[]} compares by its
+ * bytes, an {@code OffsetDateTime} or {@code ZonedDateTime} is its {@code Instant} (every driver
+ * stores the instant: the same instant at two offsets is one row), {@code -0.0} is {@code 0.0}.
+ * Whatever else the database compares differently (a case- or accent-insensitive collation,
+ * trailing spaces, fractional seconds a column rounds away) is not seen here; docs/jdbc.md says
+ * what that costs. Stateless.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -71,9 +81,23 @@ final class KeyedRows {
     return out;
   }
 
-  /** {@code v} as keys compare it: whole numbers as Long, decimals without trailing zeros. */
+  /**
+   * {@code v} as keys compare it: whole numbers as {@code Long}, decimals without trailing zeros,
+   * byte arrays by content, offset and zoned date-times as their instant, negative zero as zero;
+   * anything else as it is.
+   */
   static @Nullable Object normalize(@Nullable Object v) {
-    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+    if (v instanceof byte[] bytes) {
+      return new Bytes(bytes);
+    } else if (v instanceof OffsetDateTime t) {
+      return t.toInstant();
+    } else if (v instanceof ZonedDateTime t) {
+      return t.toInstant();
+    } else if (v instanceof Double d && d == 0.0d) {
+      return 0.0d; // -0.0 = 0.0 in SQL, not in Double.equals
+    } else if (v instanceof Float f && f == 0.0f) {
+      return 0.0f;
+    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
       return ((Number) v).longValue();
     } else if (v instanceof BigInteger b && b.bitLength() < 64) {
       return b.longValue();
@@ -85,6 +109,39 @@ final class KeyedRows {
       return s;
     }
     return v;
+  }
+
+  /**
+   * A {@code byte[]} key: equal to another by content, ordered as unsigned bytes (as PostgreSQL's
+   * {@code bytea} and a binary collation order them), printed as hex. Holds the array it was
+   * given, which the sink never changes.
+   */
+  static final class Bytes implements Comparable<Bytes> {
+    private final byte[] bytes;
+
+    Bytes(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof Bytes b && Arrays.equals(bytes, b.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public int compareTo(Bytes o) {
+      return Arrays.compareUnsigned(bytes, o.bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "0x" + HexFormat.of().formatHex(bytes);
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -1,6 +1,7 @@
 package dev.batcher.jdbc.internal;
 
 import dev.batcher.jdbc.Dialect;
+import java.sql.JDBCType;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.StringJoiner;
@@ -21,8 +22,10 @@ import java.util.function.Function;
  *       t.c + EXCLUDED.c}; MariaDB {@code ON DUPLICATE KEY UPDATE c = c + VALUES(c)}; H2 {@code
  *       MERGE INTO t USING (VALUES ...) ... WHEN MATCHED THEN UPDATE SET c = t.c + s.c WHEN NOT
  *       MATCHED THEN INSERT};
- *   <li>lock-existing: {@code SELECT k FROM t WHERE k IN (...) ORDER BY k FOR UPDATE}, the same
- *       in every dialect.
+ *   <li>lock-existing: the position of each key that has a row, its row locked: PostgreSQL and H2
+ *       {@code SELECT s.ord FROM t JOIN (VALUES (1, ?), ...) AS s (ord, k) ON t.k = s.k ORDER BY
+ *       t.k FOR UPDATE}; MariaDB {@code SELECT s.ord FROM (SELECT 1 AS ord, ? AS k UNION ALL ...)
+ *       AS s STRAIGHT_JOIN t ON t.k = s.k FOR UPDATE}.
  * </ul>
  *
  * <p>On PostgreSQL the three keyed statements also come with the rows as arrays ({@code INSERT
@@ -144,17 +147,57 @@ final class KeyedSql {
         + ", batcher_ord) ORDER BY batcher_ord";
   }
 
-  /** Selects, and locks in key order, the rows of {@code n} keys that exist. */
+  /**
+   * Locks the rows of {@code n} keys that exist and returns, for each, the 1-based position of
+   * the key (parameters {@code 1..n}, a key's columns in a row) that matched it: one row per key
+   * that has a row, so the database's own equality (its collation, its time zones, its types)
+   * decides which keys exist, not Java's. A row two keys match (two spellings of one key under a
+   * case-insensitive collation) comes back once per key.
+   *
+   * <ul>
+   *   <li>PostgreSQL and H2 join a {@code VALUES} list, {@code ... ORDER BY k FOR UPDATE}: the rows
+   *       are locked in the database's key order, whatever plan joins them;
+   *   <li>MariaDB joins a {@code UNION ALL} of the keys, {@code STRAIGHT_JOIN} the table, so it
+   *       reads the keys in the order sent (the sink's key order) and each row by its key: only
+   *       the rows of the keys are locked, in that order.
+   * </ul>
+   */
   static String lockExisting(TableSpec<?> t, int n) {
-    String keys = keyList(t);
-    boolean one = t.keys().size() == 1;
-    StringJoiner row = new StringJoiner(", ", "(", ")");
-    for (int i = 0; i < t.keys().size(); i++) {
-      row.add("?");
+    List<? extends Column<?>> keys = t.keyColumns();
+    StringJoiner names = new StringJoiner(", ");
+    StringJoiner on = new StringJoiner(" AND ");
+    StringJoiner order = new StringJoiner(", ");
+    for (int i = 1; i <= keys.size(); i++) {
+      names.add("batcher_k" + i);
+      String column = TARGET + "." + keys.get(i - 1).quoted();
+      on.add(column + " = " + SOURCE + ".batcher_k" + i);
+      order.add(column);
     }
-    String in = one ? InsertSql.repeatRows("?", n) : InsertSql.repeatRows(row.toString(), n);
-    return "SELECT " + keys + " FROM " + t.quoted() + " WHERE " + (one ? keys : "(" + keys + ")")
-        + " IN (" + in + ") ORDER BY " + keys + " FOR UPDATE";
+    StringBuilder sql = new StringBuilder("SELECT " + SOURCE + ".batcher_ord FROM ");
+    if (t.dialect() == Dialect.MARIADB) {
+      sql.append('(');
+      for (int row = 1; row <= n; row++) {
+        sql.append(row == 1 ? "SELECT 1 AS batcher_ord" : " UNION ALL SELECT " + row);
+        for (int i = 1; i <= keys.size(); i++) {
+          sql.append(", ?").append(row == 1 ? " AS batcher_k" + i : "");
+        }
+      }
+      return sql.append(") AS ").append(SOURCE).append(" STRAIGHT_JOIN ").append(t.quoted())
+          .append(" AS ").append(TARGET).append(" ON ").append(on).append(" FOR UPDATE")
+          .toString();
+    }
+    StringBuilder values = new StringBuilder();
+    for (int row = 1; row <= n; row++) {
+      values.append(row == 1 ? "(" : ", (").append(row);
+      for (Column<?> k : keys) {
+        values.append(", ").append(valuesParameter(t.dialect(), k));
+      }
+      values.append(')');
+    }
+    return sql.append(t.quoted()).append(" AS ").append(TARGET).append(" JOIN (VALUES ")
+        .append(values).append(") AS ").append(SOURCE).append(" (batcher_ord, ").append(names)
+        .append(") ON ").append(on).append(" ORDER BY ").append(order).append(" FOR UPDATE")
+        .append(t.dialect() == Dialect.POSTGRESQL ? " OF " + TARGET : "").toString();
   }
 
   /**
@@ -167,15 +210,29 @@ final class KeyedSql {
       on.add(TARGET + "." + k.quoted() + " = " + SOURCE + "." + k.quoted());
     }
     StringJoiner sourceValues = new StringJoiner(", ", "(", ")");
+    StringJoiner parameters = new StringJoiner(", ", "(", ")");
     for (Column<?> c : t.columns()) {
       sourceValues.add(SOURCE + "." + c.quoted());
+      parameters.add(valuesParameter(t.dialect(), c));
     }
     return "MERGE INTO " + t.quoted() + " AS " + TARGET + " USING (VALUES "
-        + InsertSql.repeatRows(t.rowOfParameters(), n) + ") AS " + SOURCE + " ("
+        + InsertSql.repeatRows(parameters.toString(), n) + ") AS " + SOURCE + " ("
         + t.columnList() + ") ON " + on
         + (add ? " WHEN MATCHED THEN UPDATE SET " + assignValues(t,
             c -> c + " = " + TARGET + "." + c + " + " + SOURCE + "." + c) : "")
         + " WHEN NOT MATCHED THEN INSERT (" + t.columnList() + ") VALUES " + sourceValues;
+  }
+
+  /**
+   * A parameter of {@code column} in a {@code VALUES} list. H2 types a parameter there as text,
+   * which it cannot compare with (or store as) binary, so a binary column's is cast.
+   */
+  private static String valuesParameter(Dialect dialect, Column<?> column) {
+    if (dialect == Dialect.H2 && column.type() instanceof JDBCType j && (j == JDBCType.BINARY
+        || j == JDBCType.VARBINARY || j == JDBCType.LONGVARBINARY || j == JDBCType.BLOB)) {
+      return "CAST(? AS VARBINARY)";
+    }
+    return "?";
   }
 
   private static String keyList(TableSpec<?> t) {

@@ -97,10 +97,38 @@ class KeyedSqlTest {
   }
 
   @Test
-  void lockExisting_compositeKey_rowValuesInKeyOrder() {
+  void lockExisting_postgres_joinsValues_locksTheTableInKeyOrder() {
     assertThat(KeyedSql.lockExisting(table(Dialect.POSTGRESQL), 2)).isEqualTo(
-        "SELECT \"post\", \"user\" FROM \"hits\" WHERE (\"post\", \"user\") IN ((?, ?), (?, ?))"
-            + " ORDER BY \"post\", \"user\" FOR UPDATE");
+        "SELECT batcher_s.batcher_ord FROM \"hits\" AS batcher_t JOIN (VALUES (1, ?, ?),"
+            + " (2, ?, ?)) AS batcher_s (batcher_ord, batcher_k1, batcher_k2)"
+            + " ON batcher_t.\"post\" = batcher_s.batcher_k1"
+            + " AND batcher_t.\"user\" = batcher_s.batcher_k2"
+            + " ORDER BY batcher_t.\"post\", batcher_t.\"user\" FOR UPDATE OF batcher_t");
+  }
+
+  @Test
+  void lockExisting_h2_joinsValues_forUpdateWithoutOf() {
+    assertThat(KeyedSql.lockExisting(table(Dialect.H2), 1)).endsWith(
+        " ORDER BY batcher_t.\"post\", batcher_t.\"user\" FOR UPDATE");
+  }
+
+  @Test
+  void lockExisting_mariadb_keysInTheOrderSent_straightJoinTheTable() {
+    assertThat(KeyedSql.lockExisting(table(Dialect.MARIADB), 2)).isEqualTo(
+        "SELECT batcher_s.batcher_ord FROM (SELECT 1 AS batcher_ord, ? AS batcher_k1,"
+            + " ? AS batcher_k2 UNION ALL SELECT 2, ?, ?) AS batcher_s STRAIGHT_JOIN `hits`"
+            + " AS batcher_t ON batcher_t.`post` = batcher_s.batcher_k1"
+            + " AND batcher_t.`user` = batcher_s.batcher_k2 FOR UPDATE");
+  }
+
+  @Test
+  void h2_valuesList_castsBinaryParameters() {
+    List<Column<byte[][]>> cols = List.of(
+        new Column<>("k", "\"k\"", JDBCType.VARBINARY, r -> r[0]),
+        new Column<>("n", "\"n\"", JDBCType.BIGINT, r -> r[1]));
+    TableSpec<byte[][]> t = new TableSpec<>(Dialect.H2, "b", "\"b\"", cols, List.of(0));
+    assertThat(KeyedSql.counterMerge(t, 1)).contains("USING (VALUES (CAST(? AS VARBINARY), ?))");
+    assertThat(KeyedSql.lockExisting(t, 1)).contains("(VALUES (1, CAST(? AS VARBINARY)))");
   }
 
   @Test
