@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
  * smallint, CHAR/VARCHAR/LONGVARCHAR/NCHAR/NVARCHAR/LONGNVARCHAR text, NUMERIC/DECIMAL numeric,
  * BOOLEAN/BIT boolean, DOUBLE float8, REAL/FLOAT float4, TIMESTAMP timestamp,
  * TIMESTAMP_WITH_TIMEZONE timestamptz, DATE date, BINARY/VARBINARY/LONGVARBINARY bytea, OTHER uuid
- * (its values must be {@link UUID}s). Text is sent as text, bytea as binary, every other value in
- * its {@linkplain PgText text form}, which the server converts exactly (a 30-digit numeric keeps
+ * (its values must be {@link UUID}s). Text is sent as text, bytea as binary, a bigint, integer,
+ * float8 or boolean column whose values all are Java values of that type as such an array (binary
+ * on the wire), every other value in its {@linkplain PgText text form}, which the server converts exactly (a 30-digit numeric keeps
  * every digit). A text value PostgreSQL cannot store (a NUL, an unpaired surrogate) is found
  * before sending: {@link FailedItem} with the row's index, SQLState 22021.
  *
@@ -191,10 +192,17 @@ final class UnnestArrays {
     }
   }
 
-  /** Column {@code col} of every row, as the array's elements: text, byte[] or a text form. */
+  /**
+   * Column {@code col} of every row, as the array's elements: the element type's own Java values
+   * when every value already is one ({@link #typed}), otherwise text, byte[] or a text form.
+   */
   private Object[] values(int col, List<@Nullable Object[]> rows) throws SQLException {
-    Column<?> c = columns.get(col);
     Element e = elements[col];
+    Object[] typed = typed(e, col, rows);
+    if (typed != null) {
+      return typed;
+    }
+    Column<?> c = columns.get(col);
     Object[] out = e == Element.BYTEA ? new byte[rows.size()][] : new String[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       Object v = rows.get(i)[col];
@@ -206,6 +214,49 @@ final class UnnestArrays {
       } catch (SQLException x) {
         throw new FailedItem(i, x);
       }
+    }
+    return out;
+  }
+
+  /**
+   * Column {@code col} as a {@code Long[]}, {@code Integer[]}, {@code Double[]} or {@code
+   * Boolean[]} when its element type is bigint, integer, float8 or boolean and every value is of
+   * that Java type already (whole numbers of a narrower type widen exactly): pgjdbc sends such an
+   * array in binary, which neither side has to format or parse. Null when any value is not (a
+   * {@code BigInteger}, a {@code Float} for float8, a {@code String}): then every value goes in
+   * its text form, which the server converts exactly, as before.
+   */
+  private static @Nullable Object @Nullable [] typed(Element e, int col,
+      List<@Nullable Object[]> rows) {
+    int n = rows.size();
+    @Nullable Object[] out;
+    switch (e) {
+      case BIGINT -> out = new Long[n];
+      case INTEGER -> out = new Integer[n];
+      case FLOAT8 -> out = new Double[n];
+      case BOOLEAN -> out = new Boolean[n];
+      default -> {
+        return null;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      Object v = rows.get(i)[col];
+      if (v == null) {
+        continue;
+      }
+      Object t = switch (e) {
+        case BIGINT -> v instanceof Long || v instanceof Integer || v instanceof Short
+            || v instanceof Byte ? (Object) ((Number) v).longValue() : null;
+        case INTEGER -> v instanceof Integer || v instanceof Short || v instanceof Byte
+            ? (Object) ((Number) v).intValue() : null;
+        case FLOAT8 -> v instanceof Double ? v : null;
+        case BOOLEAN -> v instanceof Boolean ? v : null;
+        default -> null;
+      };
+      if (t == null) {
+        return null;
+      }
+      out[i] = t;
     }
     return out;
   }
