@@ -11,6 +11,7 @@ import dev.batcher.jdbc.internal.RowWriter;
 import dev.batcher.jdbc.internal.SqlErrors;
 import dev.batcher.jdbc.internal.StatementCounts;
 import dev.batcher.jdbc.internal.TableSpec;
+import dev.batcher.jdbc.internal.ValueLimits;
 import dev.batcher.jdbc.internal.Writers;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * detail, or MariaDB's duplicate entry read against {@link Builder#keyColumns key columns}) when
  * exactly one item has that key. Errors reach the retry policy as {@link java.sql.SQLTransientException} or
  * {@link java.sql.SQLNonTransientException} wrapping the driver's exception, with its SQLState.
+ * An {@link Error} thrown while writing (a value function's {@code AssertionError} or {@code
+ * StackOverflowError}) rolls the transaction back and propagates to the batcher, which treats it
+ * as any other failure of the whole batch; nothing of that batch is committed. On MariaDB a
+ * value the server cannot take (a NaN or infinite {@code double}, a row bigger than {@code
+ * max_allowed_packet}) fails its item before anything is sent.
  *
  * <p><b>Pools.</b> Use a pooled {@link DataSource} (HikariCP); a connection that failed with a
  * connection error is aborted, not reused. Keep the pool's and the database's timeouts below the
@@ -73,16 +79,19 @@ public final class JdbcSink<T> implements BatchSink<T> {
   private final String target;
   private final RowWriter<T> writer;
   private final @Nullable DuplicateKeys<T> duplicates;
+  private final @Nullable ValueLimits<T> limits;
   private final StatementCounts counts = new StatementCounts();
 
   private JdbcSink(Builder<T> b, Dialect dialect, WriteStrategy strategy, String target,
-      RowWriter<T> writer, @Nullable DuplicateKeys<T> duplicates) {
+      RowWriter<T> writer, @Nullable DuplicateKeys<T> duplicates,
+      @Nullable ValueLimits<T> limits) {
     this.dataSource = b.dataSource;
     this.dialect = dialect;
     this.strategy = strategy;
     this.target = target;
     this.writer = writer;
     this.duplicates = duplicates;
+    this.limits = limits;
   }
 
   /**
@@ -130,70 +139,89 @@ public final class JdbcSink<T> implements BatchSink<T> {
     Connection c;
     try {
       c = dataSource.getConnection();
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
+      // No connection is about no item: a pool that is shut down or restarting (its
+      // RuntimeException) is retried whole; so is a lost server, but not a refused login.
       SqlErrors.Kind kind = SqlErrors.classify(e) == SqlErrors.Kind.BATCH
-          ? SqlErrors.Kind.BATCH : SqlErrors.Kind.RETRYABLE; // no connection: about no item
+          ? SqlErrors.Kind.BATCH : SqlErrors.Kind.RETRYABLE;
       return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
     }
-    boolean oneStatement = false;
     @Nullable Boolean restoreAutoCommit = null;
-    boolean broken = false;
+    boolean open = false; // a transaction of this call may hold uncommitted rows
+    boolean broken = false; // lost, or its transaction could not be rolled back: abort it
     try {
       // One statement is its own transaction (autocommit): atomic all the same, and no COMMIT
       // round trip. Several run in one transaction that this call commits or rolls back.
-      oneStatement = writer.oneStatement(batch);
+      boolean oneStatement = writer.oneStatement(batch);
       boolean autoCommit = c.getAutoCommit();
       if (autoCommit != oneStatement) {
         c.setAutoCommit(oneStatement);
         restoreAutoCommit = autoCommit;
       }
+      open = !oneStatement;
+      if (limits != null) {
+        limits.check(c, batch, counts); // before anything is sent
+      }
       BatchResult partial = writer.write(c, batch, counts);
-      if (!oneStatement) {
+      if (open) {
         c.commit();
+        open = false;
         counts.roundTrip();
       }
       return partial == null ? BatchResult.success() : partial;
     } catch (SQLException | RuntimeException e) {
-      if (!oneStatement) {
-        rollback(c);
+      if (open) {
+        open = false;
+        broken = !rollback(c);
       }
       SqlErrors.Kind kind = SqlErrors.classify(e);
+      // whatever the kind: never reuse a lost connection
+      broken = broken || SqlErrors.isConnectionLost(e);
       if (kind == SqlErrors.Kind.ITEM) {
         int index = e instanceof FailedItem f ? f.index()
             : e instanceof SQLException s ? writer.pinpoint(s, batch) : -1;
         if (index < 0 && duplicates != null) {
           index = duplicates.pinpoint(e, batch); // the key a unique violation names
         }
+        Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
         if (index >= 0 && batch.size() > 1) {
-          Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
           return BatchResult.builder(batch.size()).failedPermanently(index, cause)
               .othersNotAttempted().build();
         }
-        Throwable cause = e instanceof FailedItem && e.getCause() != null ? e.getCause() : e;
         throw SqlErrors.forRetryPolicy(cause, kind); // the batcher splits the batch
       }
-      broken = kind == SqlErrors.Kind.RETRYABLE && SqlErrors.isConnectionLost(e);
       return BatchResult.batchFailed(SqlErrors.forRetryPolicy(e, kind));
     } finally {
+      // Still open here only when an Error (a value function's AssertionError, a
+      // StackOverflowError) went past the catch: roll back before it propagates. A transaction
+      // that could not be rolled back must neither be committed by restoring autocommit nor
+      // reach the pool's next borrower: the connection is aborted.
+      if (open) {
+        broken = !rollback(c);
+      }
       release(c, restoreAutoCommit, broken);
     }
   }
 
-  private void rollback(Connection c) {
+  /** Rolls back; returns whether the rollback went through. */
+  private boolean rollback(Connection c) {
     try {
       c.rollback();
       counts.roundTrip();
+      return true;
     } catch (SQLException | RuntimeException e) {
-      LOG.debug("JDBC sink for {}: rollback failed", target, e);
+      LOG.debug("JDBC sink for {}: rollback failed; the connection is aborted", target, e);
+      return false;
     }
   }
 
   /**
    * Gives the connection back, with the autocommit it came with ({@code restoreAutoCommit}, or
-   * null if unchanged); one whose connection was lost is aborted, not reused.
+   * null if unchanged); one that was lost, or whose transaction could not be rolled back
+   * ({@code abort}), is aborted, not reused, and its autocommit is left alone.
    */
-  private void release(Connection c, @Nullable Boolean restoreAutoCommit, boolean broken) {
-    if (broken) {
+  private void release(Connection c, @Nullable Boolean restoreAutoCommit, boolean abort) {
+    if (abort) {
       try {
         c.abort(Runnable::run);
       } catch (SQLException | RuntimeException e) {
@@ -406,7 +434,7 @@ public final class JdbcSink<T> implements BatchSink<T> {
         requireState(s == WriteStrategy.ONE_BY_ONE || s == WriteStrategy.JDBC_BATCH,
             "a statement(...) sink writes ONE_BY_ONE or JDBC_BATCH, not %s", s);
         return new JdbcSink<>(this, d, s, "statement " + sql,
-            Writers.forStatement(s, d, sql, requireNonNull(binder)), null);
+            Writers.forStatement(s, d, sql, requireNonNull(binder)), null, null);
       }
       requireState(table != null, "table(...) (or statement(...)) is required%s", "");
       requireState(!columns.isEmpty(), "at least one column(...) is required%s", "");
@@ -440,7 +468,8 @@ public final class JdbcSink<T> implements BatchSink<T> {
       long budget = maxStatementBytes > 0 ? maxStatementBytes
           : d == Dialect.MARIADB ? DEFAULT_MARIADB_MAX_STATEMENT_BYTES : Long.MAX_VALUE;
       return new JdbcSink<>(this, d, s, spec.quoted(),
-          Writers.forTable(s, spec, budget, updateOnly), new DuplicateKeys<>(spec));
+          Writers.forTable(s, spec, budget, updateOnly), new DuplicateKeys<>(spec),
+          ValueLimits.of(spec));
     }
 
     private int indexOf(String column) {

@@ -92,7 +92,11 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
       return null;
     }
     // Each statement is idempotent (an upsert or insert-ignore), so H2 may run them all again.
-    KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> rows.write(c, send, counts));
+    try {
+      KeyedSql.sendRetryingDuplicatesOnH2(table.dialect(), () -> rows.write(c, send, counts));
+    } catch (FailedItem f) { // its index counts the rows sent: name the batch's item
+      throw new FailedItem(winners.get(f.index()), (SQLException) f.getCause());
+    }
     return null; // every item succeeds with its key's row
   }
 

@@ -63,7 +63,7 @@ public final class MultiRowWriter<T> implements RowWriter<T> {
     int start = 0;
     while (start < batch.size()) {
       int end = chunkEnd(batch, start);
-      writeChunk(c, batch.subList(start, end), counts);
+      writeChunk(c, batch.subList(start, end), start, counts);
       start = end;
     }
     return null;
@@ -85,20 +85,33 @@ public final class MultiRowWriter<T> implements RowWriter<T> {
     return end;
   }
 
-  private void writeChunk(Connection c, List<T> rows, StatementCounts counts)
+  /**
+   * Sends one chunk, whose first row is item {@code first} of the batch. A value that cannot be
+   * bound fails its item; so does a chunk of one row that fails for an item's reason.
+   */
+  private void writeChunk(Connection c, List<T> rows, int first, StatementCounts counts)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.forRows(rows.size()))) {
       int p = 1;
-      int width = table.columns().size();
-      for (T row : rows) {
-        int first = p;
+      for (int r = 0; r < rows.size(); r++) {
+        T row = rows.get(r);
         for (Column<T> col : table.columns()) {
-          col.bind(ps, p++, row);
+          try {
+            col.bind(ps, p++, row);
+          } catch (SQLException e) {
+            throw new FailedItem(first + r, e); // a value the driver could not bind
+          }
         }
-        assert p - first == width;
       }
       counts.sent(1);
-      ps.executeUpdate();
+      try {
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        if (rows.size() == 1 && SqlErrors.classify(e) == SqlErrors.Kind.ITEM) {
+          throw new FailedItem(first, e); // the chunk's only row is the one at fault
+        }
+        throw e;
+      }
     }
   }
 }

@@ -19,21 +19,30 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link Kind#RETRYABLE}: serialization failure and deadlock (40001, 40P01; MySQL 1213),
  *       lock and statement timeouts (55P03, 57014; MySQL 1205; H2 HYT00), connection errors
- *       (08xxx), admin shutdown (57P01-57P03), too many connections (53300), and the JDBC
- *       transient and recoverable exception classes: the batch is retried whole;
+ *       (08xxx), admin shutdown (57P01-57P03), too many connections (53300), and, when the
+ *       SQLState says none of this or that, the JDBC transient and recoverable exception
+ *       classes: the batch is retried whole;
  *   <li>{@link Kind#ITEM}: data and constraint errors (22xxx, 23xxx; MySQL's generic HY000 data
- *       errors 1265, 1292, 1366), and anything unrecognised, including a value function that
- *       threw: some item is at fault, so the batch is split (or the item pinpointed);
+ *       errors 1265, 1292, 1366; MySQL 1153, a packet bigger than {@code max_allowed_packet},
+ *       although its SQLState is 08S01), and anything unrecognised, including a value function
+ *       that threw: some item is at fault, so the batch is split (or the item pinpointed);
  *   <li>{@link Kind#BATCH}: errors about no item: syntax, a missing table or column, permissions
  *       (42xxx), a feature the driver lacks (0Axxx), authentication (28xxx), invalid catalog or schema
  *       (3Dxxx, 3Fxxx): the batch fails
  *       at once, never split.
  * </ul>
  *
+ * <p>Each exception is read by its vendor code first, then its SQLState, then its class.
+ *
  * <p>Internal: not API, may change in any release.
  */
 public final class SqlErrors {
   private SqlErrors() {}
+
+  /** MySQL/MariaDB ER_NET_PACKET_TOO_LARGE: a statement bigger than max_allowed_packet. */
+  public static final int PACKET_TOO_LARGE = 1153;
+
+  private static final String PACKET_MESSAGE = "Got a packet bigger than 'max_allowed_packet'";
 
   /** What a failure is about. */
   public enum Kind {
@@ -59,10 +68,16 @@ public final class SqlErrors {
     return item || !batch ? Kind.ITEM : Kind.BATCH;
   }
 
-  /** Whether the connection itself is gone (08xxx, 57P01-57P03): it must not be reused. */
+  /**
+   * Whether the connection itself is gone (08xxx, 57P01-57P03, MySQL 1153 after which the server
+   * closes it, a recoverable exception): it must not be reused, whatever the failure's kind.
+   */
   public static boolean isConnectionLost(Throwable failure) {
     for (Throwable t : chain(failure)) {
       if (t instanceof SQLRecoverableException) {
+        return true;
+      }
+      if (t instanceof SQLException s && s.getErrorCode() == PACKET_TOO_LARGE) {
         return true;
       }
       if (t instanceof SQLException s && s.getSQLState() != null) {
@@ -100,14 +115,29 @@ public final class SqlErrors {
         : new SQLNonTransientException(message, state, code, failure);
   }
 
-  private static @Nullable Kind classifyOne(Throwable t) {
-    if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
-      return Kind.RETRYABLE;
-    }
+  /**
+   * One exception's kind: its MySQL/MariaDB vendor code, then its SQLState; the JDBC transient and
+   * recoverable exception classes decide only when the state says nothing (HikariCP reports a
+   * failed login as an {@link java.sql.SQLTransientConnectionException} with SQLState 28000,
+   * which no retry mends).
+   */
+  static @Nullable Kind classifyOne(Throwable t) {
     if (!(t instanceof SQLException e)) {
       return null;
     }
-    String state = e.getSQLState();
+    Kind byCode = byVendorCode(e);
+    if (byCode != null) {
+      return byCode;
+    }
+    Kind byState = byState(e.getSQLState());
+    if (byState != null) {
+      return byState;
+    }
+    return t instanceof SQLTransientException || t instanceof SQLRecoverableException
+        ? Kind.RETRYABLE : null;
+  }
+
+  private static @Nullable Kind byVendorCode(SQLException e) {
     int code = e.getErrorCode();
     if (code == 1213 || code == 1205) { // MySQL/MariaDB deadlock, lock wait timeout
       return Kind.RETRYABLE;
@@ -115,6 +145,15 @@ public final class SqlErrors {
     if (code == 1265 || code == 1292 || code == 1366) { // data truncated, bad value (HY000)
       return Kind.ITEM;
     }
+    if (code == PACKET_TOO_LARGE || String.valueOf(e.getMessage()).contains(PACKET_MESSAGE)) {
+      // A value too big for the server's packet (SQLState 08S01, the connection is closed): the
+      // row's fault, so retrying the batch whole would only fail it again.
+      return Kind.ITEM;
+    }
+    return null;
+  }
+
+  private static @Nullable Kind byState(@Nullable String state) {
     if (state == null || state.length() < 2) {
       return null;
     }

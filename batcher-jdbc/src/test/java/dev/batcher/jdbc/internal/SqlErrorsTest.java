@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.batcher.jdbc.internal.SqlErrors.Kind;
 import java.sql.BatchUpdateException;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLNonTransientException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.SQLTransientException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +93,40 @@ class SqlErrorsTest {
     assertThat(r.getErrorCode()).isEqualTo(7);
     assertThat((Throwable) SqlErrors.forRetryPolicy(e, Kind.BATCH))
         .isInstanceOf(SQLNonTransientException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"28000", "28P01", "3D000", "3F000", "42501", "0A000"})
+  void aTransientClassWithAStateAboutNoItem_isAboutTheBatch(String state) {
+    // HikariCP reports a refused login as SQLTransientConnectionException with SQLState 28000
+    assertEverywhere(new SQLTransientConnectionException("Connection is not available", state,
+        new SQLException("FATAL: role \"x\" does not exist", state)), Kind.BATCH);
+    assertEverywhere(new SQLRecoverableException("x", state), Kind.BATCH);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"22003", "23505"})
+  void aTransientClassWithAStateAboutAnItem_isAboutAnItem(String state) {
+    assertEverywhere(new SQLTransientException("x", state), Kind.ITEM);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"HY000", "S1000", ""})
+  void aTransientClassWhoseStateSaysNothing_isRetryable(String state) {
+    assertEverywhere(new SQLTransientConnectionException("timed out", state), Kind.RETRYABLE);
+    assertEverywhere(new SQLTimeoutException("timed out"), Kind.RETRYABLE);
+  }
+
+  @Test
+  void mysqlPacketTooLarge_isAboutAnItem_andLosesTheConnection() {
+    SQLException byCode = new SQLNonTransientConnectionException(
+        "Got a packet bigger than 'max_allowed_packet' bytes", "08S01", 1153);
+    assertEverywhere(byCode, Kind.ITEM);
+    assertThat(SqlErrors.isConnectionLost(byCode)).isTrue();
+    SQLException byMessage = new SQLTransientConnectionException(
+        "(conn=7) Got a packet bigger than 'max_allowed_packet' bytes", "08S01");
+    assertEverywhere(byMessage, Kind.ITEM);
+    assertThat(SqlErrors.isConnectionLost(byMessage)).isTrue();
   }
 
   /** Asserts the kind of {@code e} alone, as a batch's next exception, and as a cause. */
