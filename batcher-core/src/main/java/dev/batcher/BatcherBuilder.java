@@ -49,6 +49,10 @@ public final class BatcherBuilder<T> {
   private static final long MAX_NANOS = Long.MAX_VALUE / 64;
   private static final int UNSET_INT = -1;
   private static final long UNSET_LONG = -1;
+  /**
+   * Numbers the batchers built without a name, across the JVM. Only the atomic increment's
+   * uniqueness is relied on; no other state is ordered by it.
+   */
   private static final AtomicInteger UNNAMED = new AtomicInteger();
 
   private final @Nullable BatchSink<T> sink;

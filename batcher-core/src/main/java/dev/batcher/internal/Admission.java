@@ -399,9 +399,9 @@ final class Admission<T> {
         || state == FormerSignal.SETTLING) {
       return; // awake: it looks at the intake before it parks
     }
-    if ((state == FormerSignal.LINGER || state == FormerSignal.SATURATED)
-        && !waiting.lingeringBatchFull(ticket, queuedW, maxBatchSize, maxBatchWeight)) {
-      return; // the lingering batch is not full yet; its deadline will wake the former
+    if ((state == FormerSignal.DELAYING || state == FormerSignal.SATURATED)
+        && !waiting.delayedBatchFull(ticket, queuedW, maxBatchSize, maxBatchWeight)) {
+      return; // the delayed batch is not full yet; its deadline will wake the former
     }
     former.wake(state);
   }
