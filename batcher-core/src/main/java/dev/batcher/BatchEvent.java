@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * What happened in one sink call, reported to {@link BatcherListener#onBatch} after it finished.
  *
+ * <p>Immutable, and so thread-safe. No component is null ({@code cause} is checked).
+ *
  * @param cause why the batch was sent
  * @param size how many items it held
  * @param weight their total weight (0 without a weigher)

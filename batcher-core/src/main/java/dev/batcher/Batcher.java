@@ -78,17 +78,18 @@ public interface Batcher<T> extends AutoCloseable {
    *
    * <p>The returned future completes normally once the sink wrote the item, or exceptionally with
    * a {@link RejectedItemException} (refused now, and counted: queue full, closed, heavier than
-   * {@code maxBatchWeight}, or a coalesce function threw; see {@link RefusalReason}), a {@link
+   * {@code maxBatchWeight}, or the weigher or a coalesce function failed; see {@link
+   * RefusalReason}), a {@link
    * DroppedItemException} (accepted, then evicted or timed out) or an {@link ItemWriteException}
-   * (the sink failed it). A refusal is always a failed future, never an exception thrown here;
-   * refusals are also logged, at most once per reason every ten seconds (see {@link #close()}).
+   * (the sink failed it). A refusal is always a failed future, never an exception thrown here:
+   * whatever the weigher or a coalesce function throws (a checked exception thrown sneakily or an
+   * {@link Error} included) refuses the item, except a {@link VirtualMachineError}, which is
+   * rethrown. Refusals are also logged, at most once per reason every ten seconds (see {@link #close()}).
    * Under {@link OverflowPolicy#BLOCK} this call may wait for room.
    *
    * @param item the item to write
    * @return a future that completes when the item was written, or fails with the reason it was not
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalArgumentException if the weigher gives the item a negative weight (a bug in the
-   *     weigher, not a property of the item)
    */
   CompletableFuture<Void> submit(T item);
 
@@ -102,7 +103,6 @@ public interface Batcher<T> extends AutoCloseable {
    * @return true if the item was accepted, false if it was refused (and counted), for any of the
    *     reasons {@link #submit} refuses it
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalArgumentException as for {@link #submit}
    */
   boolean offer(T item);
 
@@ -155,6 +155,11 @@ public interface Batcher<T> extends AutoCloseable {
    *
    * <p>If the calling thread is interrupted while it waits, it gives up at once, as when the time
    * runs out, and keeps the thread's interrupt status.
+   *
+   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
+   * starts closing and returns at once, as {@link #close()} does, without waiting and without
+   * dropping anything: items still pending go on to be written, and it returns true unless an
+   * earlier close that gave up dropped items.
    *
    * @param timeout the longest wait; zero gives up at once on whatever has not finished
    * @return true if every accepted item finished (written, failed or dropped for its own reasons)

@@ -49,6 +49,10 @@ public final class BatcherBuilder<T> {
   private static final long MAX_NANOS = Long.MAX_VALUE / 64;
   private static final int UNSET_INT = -1;
   private static final long UNSET_LONG = -1;
+  /**
+   * Numbers the batchers built without a name, across the JVM. Only the atomic increment's
+   * uniqueness is relied on; no other state is ordered by it.
+   */
   private static final AtomicInteger UNNAMED = new AtomicInteger();
 
   private final @Nullable BatchSink<T> sink;
@@ -108,7 +112,10 @@ public final class BatcherBuilder<T> {
   /**
    * Sets how an item is weighed (in bytes, rows, or any unit) for {@link #maxBatchWeight} and
    * {@link #queueCapacityWeight}. It is called once per item, on the producer's thread, and must
-   * return a weight of zero or more. No default: without a weigher, items have no weight.
+   * return a weight of zero or more. If it throws, or returns a negative weight, the item is
+   * refused: its future fails with a {@link RejectedItemException} ({@link
+   * RefusalReason#WEIGHER_FAILED}) whose cause is the exception, and the refusal is counted. No
+   * default: without a weigher, items have no weight.
    *
    * @param weigher the weight of an item, zero or more
    * @return this builder

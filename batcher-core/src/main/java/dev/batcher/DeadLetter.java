@@ -9,6 +9,9 @@ import org.jspecify.annotations.Nullable;
  * An item the batcher gave up on, handed to the {@link DeadLetterHandler}: it failed permanently,
  * or its retries ran out.
  *
+ * <p>Immutable itself, and so safe to hand to another thread, but it holds the item as it is: a
+ * mutable item stays mutable. No component is null but {@code id} (the others are checked).
+ *
  * @param item the item, as the sink last saw it (merged, under coalescing)
  * @param id the item's id from the batcher's {@link BatcherBuilder#idFunction idFunction}, or null
  *     without one

@@ -7,11 +7,16 @@ import org.slf4j.LoggerFactory;
  * Receives the items the batcher gave up on (see {@link DeadLetter}), to park them somewhere a
  * person or a repair job can find them: a table, a topic, a file.
  *
- * <p>Called on a batcher worker thread, once per item, before the item's future fails; a slow
- * handler slows the batcher. Once the handler returns, the item counts as dead-lettered and its
- * future fails with an {@link ItemWriteException} whose {@link ItemWriteException#deadLettered()}
- * is true. If the handler throws, the item counts as failed and its future fails with the item's
- * cause, the handler's exception attached as suppressed: the item is never silently lost.
+ * <p>Called once per item, before the item's future fails, on the thread that settles the item's
+ * batch: a batcher worker thread for a {@link BatchSink}, the thread that completes the stage for
+ * an {@link AsyncBatchSink}. A slow handler slows the batcher. With {@link
+ * BatcherBuilder#maxInFlightBatches(int) maxInFlightBatches} 1 (the default) calls never overlap;
+ * with more, batches settle on several threads at once and the handler may be called concurrently,
+ * so it must be thread-safe. It never receives null. Once the handler returns, the item counts as
+ * dead-lettered and its future fails with an {@link ItemWriteException} whose {@link
+ * ItemWriteException#deadLettered()} is true. If the handler throws, the item counts as failed and
+ * its future fails with the item's cause, the handler's exception attached as suppressed: the item
+ * is never silently lost.
  *
  * @param <T> the item type
  */

@@ -6,6 +6,9 @@ package dev.batcher;
  * BatcherMetrics#latency()}). Percentiles come from log-linear buckets and are accurate to within
  * about 6%; count, mean and max are exact.
  *
+ * <p>Immutable, and so thread-safe; its components are primitives, never null. A snapshot taken
+ * while values are being recorded may include some of them in one component and not in another.
+ *
  * @param count how many values were recorded
  * @param mean their mean, 0 when none
  * @param max the largest, 0 when none

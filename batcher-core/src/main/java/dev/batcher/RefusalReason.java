@@ -12,6 +12,14 @@ public enum RefusalReason {
   CLOSED,
   /** The item alone weighs more than {@link BatcherBuilder#maxBatchWeight maxBatchWeight}. */
   TOO_HEAVY,
-  /** The {@link BatcherBuilder#coalesce coalesce} key or merge function threw. */
-  MERGE_FAILED
+  /**
+   * The {@link BatcherBuilder#coalesce coalesce} key or merge function threw (anything but a
+   * {@link VirtualMachineError}, which is rethrown), or the merge returned null.
+   */
+  MERGE_FAILED,
+  /**
+   * The {@link BatcherBuilder#weigher weigher} threw (anything but a {@link VirtualMachineError},
+   * which is rethrown) or returned a negative weight.
+   */
+  WEIGHER_FAILED
 }

@@ -1,7 +1,6 @@
 package dev.batcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static dev.batcher.TestSupport.failureOf;
 import static org.awaitility.Awaitility.await;
 
@@ -95,12 +94,16 @@ class BatchTriggersTest extends BatcherTestSupport {
   }
 
   @Test
-  void weigher_negativeWeight_isRejectedAtSubmit() {
-    Batcher<Integer> b = track(Batcher.builder(new RecordingSink<Integer>()).weigher(i -> i)
-        .maxBatchWeight(10).build());
-    assertThatThrownBy(() -> b.submit(-2))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("weigher returned a negative weight for the item: -2");
+  void weigher_negativeWeight_refusesTheItemAsWeigherFailed() {
+    Batcher<Integer> b = track(Batcher.builder(new RecordingSink<Integer>()).name("neg")
+        .weigher(i -> i).maxBatchWeight(10).build());
+    assertThat(failureOf(b.submit(-2))).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.WEIGHER_FAILED))
+        .hasMessage("batcher 'neg' refused the item (WEIGHER_FAILED): the weigher returned a "
+            + "negative weight for the item: -2");
+    assertThat(b.offer(-1)).isFalse();
+    assertThat(b.metrics().refused()).containsEntry(RefusalReason.WEIGHER_FAILED, 2L);
+    assertThat(b.metrics().submitted()).isEqualTo(2);
   }
 
   @Test

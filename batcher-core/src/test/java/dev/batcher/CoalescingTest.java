@@ -96,4 +96,35 @@ class CoalescingTest extends BatcherTestSupport {
     waiting.join();
     assertThat(sink.allItems()).containsExactly(new Like("a", 1), new Like("b", 1));
   }
+
+  /**
+   * An ItemWriteException allows suppression (it carries a dead-letter handler's failure): items
+   * merged into one entry must each get their own, or one caller's addSuppressed would show up
+   * on every other caller's exception.
+   */
+  @Test
+  void coalesce_mergedItemsThatFail_eachGetTheirOwnException() {
+    IllegalStateException cause = new IllegalStateException("constraint violated");
+    RecordingSink<Like> sink = new RecordingSink<>(batch -> BatchResult.batchFailed(cause), 0);
+    Batcher<Like> b = track(Batcher.builder(sink).name("likes").maxBatchSize(1).retryPolicy(RetryPolicy.none())
+        .coalesce(Like::post, (x, y) -> new Like(x.post(), x.count() + y.count())).build());
+    b.submit(new Like("a", 1));
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    List<CompletableFuture<Void>> merged = List.of(b.submit(new Like("b", 1)),
+        b.submit(new Like("b", 1)), b.submit(new Like("b", 1)));
+    sink.openForever();
+
+    List<Throwable> errors = new ArrayList<>();
+    for (CompletableFuture<Void> f : merged) {
+      errors.add(failureOf(f));
+    }
+    errors.get(0).addSuppressed(new RuntimeException("the first caller's own note"));
+    assertThat(errors).allSatisfy(e -> assertThat(e).isInstanceOf(ItemWriteException.class)
+        .hasCause(cause)
+        .hasMessage("batcher 'likes' could not write the item after 1 attempt: " + cause));
+    assertThat(errors).doesNotHaveDuplicates();
+    assertThat(errors.get(1).getSuppressed()).isEmpty();
+    assertThat(errors.get(2).getSuppressed()).isEmpty();
+    assertThat(b.metrics().failed()).isEqualTo(4);
+  }
 }

@@ -103,6 +103,29 @@ class FlushAndCloseTest extends BatcherTestSupport {
     assertThat(sink.allItems()).containsExactly("first");
   }
 
+  /**
+   * close(Duration) from a callback starts closing and returns at once; an item still pending is
+   * not dropped, so the answer is true ("false only if items were dropped"), and the item is then
+   * written.
+   */
+  @Test
+  void closeWithTimeout_fromACallbackWhileAnotherItemIsPending_returnsTrue() {
+    RecordingSink<String> sink = RecordingSink.gated();
+    Batcher<String> b = track(Batcher.builder(sink).name("cb").maxBatchSize(1).build());
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    CompletableFuture<Void> first = b.submit("first");
+    first.thenRun(() -> answer.complete(b.close(Duration.ofSeconds(5)))); // on the worker
+    CompletableFuture<Void> pending = b.submit("pending");
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    sink.openForever();
+
+    assertThat(answer).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+    assertThat(pending).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(sink.allItems()).containsExactly("first", "pending");
+    assertThat(b.metrics().totalDropped()).isZero();
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+  }
+
   @Test
   void close_concurrentWithProducers_losesNothing() throws Exception {
     for (int round = 0; round < 20; round++) {

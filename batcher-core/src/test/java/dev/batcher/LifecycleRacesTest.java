@@ -235,7 +235,9 @@ class LifecycleRacesTest {
     await().until(() -> closer.getState() == Thread.State.WAITING
         || closer.getState() == Thread.State.TIMED_WAITING);
     CompletableFuture<Void> late = b.submit("b2");
-    assertThat(late).isCompletedExceptionally();
+    assertThat(TestSupport.failureOf(late)).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.CLOSED));
+    assertThat(b.metrics().refused()).containsEntry(RefusalReason.CLOSED, 1L);
     hang.countDown();
     await().until(() -> !closer.isAlive());
   }

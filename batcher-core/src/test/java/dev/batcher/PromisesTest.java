@@ -2,6 +2,7 @@ package dev.batcher;
 
 import static dev.batcher.TestSupport.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.batcher.testing.RecordingSink;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The exact promises of the API: refusals, endings, exceptions, close and in-flight bounds. */
 class PromisesTest {
@@ -60,6 +63,92 @@ class PromisesTest {
     assertThat(m.submitted()).isEqualTo(3);
     assertThat(m.succeeded()).isEqualTo(1);
     assertThat(m.pending()).isZero();
+  }
+
+  /** Throws {@code t} as it is, checked or not, as Lombok's @SneakyThrows or Kotlin code do. */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  static List<Throwable> userFunctionFailures() {
+    return List.of(new IOException("sneaky checked"), new AssertionError("assert in user code"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("userFunctionFailures")
+  void coalesce_keyFunctionThrowsAnything_refusesTheItem_neverThrows(Throwable bug) {
+    Batcher<String> b = track(Batcher.builder(new RecordingSink<String>()).name("keys")
+        .coalesce(s -> {
+          if (s.startsWith("bad")) {
+            throw sneaky(bug);
+          }
+          return s;
+        }, (x, y) -> x).build());
+
+    assertThat(failureOf(b.submit("bad-1"))).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.MERGE_FAILED)).hasCause(bug);
+    assertThat(b.offer("bad-2")).isFalse();
+    assertThat(b.submit("good")).succeedsWithin(Duration.ofSeconds(5));
+    BatcherMetrics m = b.metrics();
+    assertThat(m.refused()).containsEntry(RefusalReason.MERGE_FAILED, 2L);
+    assertThat(m.submitted()).isEqualTo(3);
+    assertThat(m.pending()).isZero();
+  }
+
+  @ParameterizedTest
+  @MethodSource("userFunctionFailures")
+  void coalesce_mergeThrowsAnything_refusesTheItem_neverThrows(Throwable bug) {
+    RecordingSink<String> sink = RecordingSink.gated();
+    Batcher<String> b = track(Batcher.builder(sink).name("merges").maxBatchSize(1)
+        .coalesce(s -> s.substring(0, 1), (x, y) -> {
+          throw sneaky(bug);
+        }).build());
+    b.submit("a");
+    await().until(() -> b.metrics().inFlightBatches() == 1);
+    CompletableFuture<Void> waiting = b.submit("b1");
+
+    assertThat(failureOf(b.submit("b2"))).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.MERGE_FAILED)).hasCause(bug);
+    sink.openForever();
+    assertThat(waiting).succeedsWithin(Duration.ofSeconds(5));
+    BatcherMetrics m = b.metrics();
+    assertThat(m.refused()).containsEntry(RefusalReason.MERGE_FAILED, 1L);
+    assertThat(m.submitted()).isEqualTo(3);
+    assertThat(m.succeeded()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @MethodSource("userFunctionFailures")
+  void weigherThrowsAnything_refusesTheItemAsWeigherFailed_neverThrows(Throwable bug) {
+    Batcher<String> b = track(Batcher.builder(new RecordingSink<String>()).name("weights")
+        .weigher(s -> {
+          if (s.startsWith("bad")) {
+            throw sneaky(bug);
+          }
+          return s.length();
+        }).maxBatchWeight(100).build());
+
+    assertThat(failureOf(b.submit("bad-1"))).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.WEIGHER_FAILED))
+        .hasCause(bug)
+        .hasMessage("batcher 'weights' refused the item (WEIGHER_FAILED): the weigher threw " + bug);
+    assertThat(b.offer("bad-2")).isFalse();
+    assertThat(b.submit("good")).succeedsWithin(Duration.ofSeconds(5));
+    BatcherMetrics m = b.metrics();
+    assertThat(m.refused()).containsEntry(RefusalReason.WEIGHER_FAILED, 2L);
+    assertThat(m.submitted()).isEqualTo(3);
+    assertThat(m.pending()).isZero();
+  }
+
+  @Test
+  void userFunctionThrowsAVirtualMachineError_isRethrown() {
+    StackOverflowError fatal = new StackOverflowError("deep");
+    Batcher<String> b = track(Batcher.builder(new RecordingSink<String>())
+        .weigher(s -> {
+          throw fatal;
+        }).maxBatchWeight(100).build());
+    assertThatThrownBy(() -> b.submit("x")).isSameAs(fatal);
   }
 
   @Test

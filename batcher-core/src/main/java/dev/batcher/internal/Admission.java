@@ -98,10 +98,15 @@ final class Admission<T> {
     requireNonNull(item, "item");
     long weight = 0;
     if (weigher != null) {
-      weight = weigher.applyAsLong(item);
+      try {
+        weight = weigher.applyAsLong(item);
+      } catch (Throwable t) { // any failure of user code refuses the item, checked or Error
+        rethrowIfFatal(t);
+        return refuse(item, RefusalReason.WEIGHER_FAILED, "the weigher threw " + t, t);
+      }
       if (weight < 0) {
-        throw new IllegalArgumentException(
-            "weigher returned a negative weight for the item: " + weight);
+        return refuse(item, RefusalReason.WEIGHER_FAILED,
+            "the weigher returned a negative weight for the item: " + weight, null);
       }
     }
     if (weight > maxBatchWeight) {
@@ -112,8 +117,9 @@ final class Admission<T> {
       Object key;
       try {
         key = coalesceKey.apply(item);
-      } catch (RuntimeException e) {
-        return refuse(item, RefusalReason.MERGE_FAILED, "the coalesce key function threw " + e, e);
+      } catch (Throwable t) { // a sneaky-thrown checked exception or an Error refuses it too
+        rethrowIfFatal(t);
+        return refuse(item, RefusalReason.MERGE_FAILED, "the coalesce key function threw " + t, t);
       }
       if (key != null) {
         return acceptCoalesced(item, key, mayBlock);
@@ -178,13 +184,14 @@ final class Admission<T> {
           (k, e) -> e.isFinished() ? null : mergeInto(e, item, waiter, merge)) != null) {
         return waiter;
       }
-    } catch (RuntimeException e) {
-      CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", e);
+    } catch (Throwable t) {
+      if (t instanceof VirtualMachineError) {
+        counters.merged.decrement();
+        throw t;
+      }
+      CompletableFuture<Void> refusal = refuse(item, RefusalReason.MERGE_FAILED, "", t);
       counters.merged.decrement();
       return refusal;
-    } catch (Throwable t) {
-      counters.merged.decrement();
-      throw t;
     }
     counters.merged.decrement(); // not merged: counted below as accepted or refused
     long acceptedAt = former.acceptanceTime(time); // before the claim, as in accept()
@@ -205,15 +212,15 @@ final class Admission<T> {
       fresh = new Entry<>(item, acceptedAt, new Entry.Extra(0, key));
       winner = map.compute(key, (k, e) -> e == null || e.isFinished() ? fresh
           : mergeInto(e, item, waiter, merge));
-    } catch (RuntimeException e) {
+    } catch (Throwable t) { // never leave a claimed slot unpublished
       counters.merged.decrement();
+      if (t instanceof VirtualMachineError) { // out of memory, say: not the merge's fault
+        cancel(ticket, 0);
+        throw t;
+      }
       counters.refused(RefusalReason.MERGE_FAILED); // before the claim goes
       cancel(ticket, 0);
-      return refusal(item, RefusalReason.MERGE_FAILED, "", e);
-    } catch (Throwable t) { // an Error in the merge: never leave a claimed slot unpublished
-      counters.merged.decrement();
-      cancel(ticket, 0);
-      throw t;
+      return refusal(item, RefusalReason.MERGE_FAILED, "", t);
     }
     if (winner != fresh) { // another producer created the key meanwhile; we merged into it
       cancel(ticket, 0);
@@ -225,6 +232,17 @@ final class Admission<T> {
     intake.publish(ticket, fresh);
     signalFormer(ticket, 0);
     return fresh;
+  }
+
+  /**
+   * Rethrows what no refusal can answer: the JVM itself failing ({@link OutOfMemoryError}, {@link
+   * StackOverflowError}). Anything else a user function throws (a checked exception thrown
+   * sneakily, an {@link AssertionError}) refuses the item.
+   */
+  private static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError) {
+      throw (VirtualMachineError) t;
+    }
   }
 
   private static <T> Entry<T> mergeInto(
@@ -362,6 +380,8 @@ final class Admission<T> {
         return "the batcher is closed";
       case TOO_HEAVY:
         return "the item weighs more than maxBatchWeight " + config.maxBatchWeight();
+      case WEIGHER_FAILED:
+        return "the weigher threw or returned a negative weight";
       case MERGE_FAILED:
       default:
         return "the coalesce key or merge function threw";
@@ -379,9 +399,9 @@ final class Admission<T> {
         || state == FormerSignal.SETTLING) {
       return; // awake: it looks at the intake before it parks
     }
-    if ((state == FormerSignal.LINGER || state == FormerSignal.SATURATED)
-        && !waiting.lingeringBatchFull(ticket, queuedW, maxBatchSize, maxBatchWeight)) {
-      return; // the lingering batch is not full yet; its deadline will wake the former
+    if ((state == FormerSignal.DELAYING || state == FormerSignal.SATURATED)
+        && !waiting.delayedBatchFull(ticket, queuedW, maxBatchSize, maxBatchWeight)) {
+      return; // the delayed batch is not full yet; its deadline will wake the former
     }
     former.wake(state);
   }

@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Forms batches: one worker at a time holds the consumer lock, waits for the next batch (idle,
- * lingering, or at once when natural batching or a flush asks) and takes it out of the {@link
- * WaitingRoom} and the {@link RetryQueue}. Everything the lock guards lives here: the front, the
- * retry heap, the scratch array and the closing of flush epochs. What the former drops on the way
- * (expired entries) and the flushes it may complete are applied by {@link #takeBatch()} after the
- * lock is released, because completing futures runs callbacks that may block or call back into
+ * waiting out maxDelay, or at once when natural batching or a flush asks) and takes it out of the
+ * {@link WaitingRoom} and the {@link RetryQueue}. Everything the lock guards lives here: the front,
+ * the retry heap, the scratch array and the closing of flush epochs. What the former drops on the
+ * way (expired entries) and the flushes it may complete are applied by {@link #takeBatch()} after
+ * the lock is released, because completing futures runs callbacks that may block or call back into
  * the batcher.
  *
  * <p>See {@code docs/design.md}, "Forming a batch", for the states and the wake-up handshake
@@ -26,13 +26,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safety: {@link #takeBatch()} from worker threads (one forms at a time); {@link
  * #expireForMonitor}, {@link #dropLateClaims}, {@link #dropAll}, {@link #closeEpochsNow} and
- * {@link #lingeringSince()} from any thread.
+ * {@link #delayingSince()} from any thread.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class BatchFormer<T> {
   private static final int IDLE = FormerSignal.IDLE;
-  private static final int LINGER = FormerSignal.LINGER;
+  private static final int DELAYING = FormerSignal.DELAYING;
   private static final int SATURATED = FormerSignal.SATURATED;
   private static final int RUNNING = FormerSignal.RUNNING;
   /** Busy-wait rounds for a claimed head slot to be published before parking briefly. */
@@ -81,10 +81,11 @@ final class BatchFormer<T> {
       new FormedBatch<>(List.of(), FlushCause.DELAY, 0, false, false, false);
 
   /**
-   * The acceptance time of the head while the former lingers, for the monitor. A plain volatile
-   * write before the LINGER state is published; the monitor reads it after reading the state.
+   * The acceptance time of the head while the former waits out the delay, for the monitor. A
+   * plain volatile write before the DELAYING state is published; the monitor reads it after
+   * reading the state.
    */
-  private volatile long lingeringSince;
+  private volatile long delayingSince;
 
   /**
    * Test seam: run by the former in every forming round, past its abort and flush checks and
@@ -286,16 +287,16 @@ final class BatchFormer<T> {
   }
 
   /**
-   * Parks until the lingering batch's {@code deadline}, or until a producer fills the batch.
-   * Publishes the front and LINGER (or SATURATED), then looks again: the same handshake as for
+   * Parks until the delayed batch's {@code deadline}, or until a producer fills the batch.
+   * Publishes the front and DELAYING (or SATURATED), then looks again: the same handshake as for
    * IDLE.
    *
    * @return true if this was a saturated former's one pause for the batch
    */
   private boolean linger(Entry<T> head, long deadline, long now, boolean saturated) {
     waiting.publishFront();
-    lingeringSince = head.acceptedAt;
-    signal.set(saturated ? SATURATED : LINGER);
+    delayingSince = head.acceptedAt;
+    signal.set(saturated ? SATURATED : DELAYING);
     boolean paused = false;
     if (waiting.count() < maxBatchSize && !waiting.fullByWeight(maxBatchWeight)
         && !lifecycle.isClosed() && !flushes.pending() && !lifecycle.isAborted()
@@ -512,25 +513,25 @@ final class BatchFormer<T> {
     this.roundProbe = probe;
   }
 
-  /** The acceptance time of the head the former lingers on; meaningful while LINGER. */
-  long lingeringSince() {
-    return lingeringSince;
+  /** The acceptance time of the head the former delays; meaningful while DELAYING. */
+  long delayingSince() {
+    return delayingSince;
   }
 
   /**
    * The monitor's look at the waiting entries: drops the expired ones into {@code expired} (to be
    * committed by the caller, outside the lock). A parked former with nothing set aside wakes by
    * itself before anything waiting expires (the delay ends before the head's delivery timeout,
-   * and a retry is due before its item's), so then it only plans to look when a lingering head
+   * and a retry is due before its item's), so then it only plans to look when a delayed head
    * would expire, in case the former is then in a call that hangs.
    *
    * @return when the monitor should look again, at the latest
    */
   long expireForMonitor(long now, Settlement<T> expired) {
     int state = signal.state();
-    boolean lingering = state == LINGER || state == SATURATED;
-    if ((state == IDLE || lingering) && waiting.aside() == 0) {
-      return lingering ? lingeringSince + deliveryTimeoutNanos : Long.MAX_VALUE;
+    boolean delaying = state == DELAYING || state == SATURATED;
+    if ((state == IDLE || delaying) && waiting.aside() == 0) {
+      return delaying ? delayingSince + deliveryTimeoutNanos : Long.MAX_VALUE;
     }
     if (!lock.tryLock()) {
       return now + MONITOR_RETRY_NANOS; // the former is forming a batch

@@ -16,15 +16,30 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Internal: not API, may change in any release.
  */
 final class Counters {
+  /*
+   * Ordering: every counter is a LongAdder, whose adds are atomic but whose sum() is not a
+   * snapshot (it may miss adds made while it runs). What is relied on: a settlement counts an
+   * ending before it releases the entry's capacity and completes its future, so a thread that
+   * saw the future complete (or the batcher terminate) sees the count; and snapshot() reads the
+   * terminal counters before the submitted count (see there). Nothing else orders them.
+   */
   /** Submitted items merged into a waiting entry (coalescing), counted before the merge. */
   final LongAdder merged = new LongAdder();
+  /** Items written (a merged entry counts each item merged into it). */
   final LongAdder succeeded = new LongAdder();
+  /** Items that failed for good and were not dead-lettered. */
   final LongAdder failed = new LongAdder();
+  /** Items that failed for good and that the dead-letter handler took. */
   final LongAdder deadLettered = new LongAdder();
+  /** Sends after a backoff (not the first send of an item). */
   final LongAdder retries = new LongAdder();
+  /** Splits of failed atomic batches. */
   final LongAdder bisections = new LongAdder();
+  /** Refused items, by {@link RefusalReason} ordinal; counted before the refusal is answered. */
   private final LongAdder[] refused = adders(RefusalReason.values().length);
+  /** Dropped items, by {@link DropReason} ordinal; counted before capacity is released. */
   private final LongAdder[] dropped = adders(DropReason.values().length);
+  /** Sink calls, by {@link FlushCause} ordinal; counted when the call ends or is abandoned. */
   private final LongAdder[] batches = adders(FlushCause.values().length);
   final Histogram batchSizes = new Histogram();
   final Histogram latencies = new Histogram();

@@ -195,8 +195,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     Reference.reachabilityFence(this);
     startClosing(intake, lifecycle, settler);
     if (isBatcherThread()) {
-      // Called from a callback on one of our own threads: waiting would wait for ourselves.
-      return lifecycle.isTerminated() && !lifecycle.isAborted();
+      // Called from a callback on one of our own threads: waiting would wait for ourselves. This
+      // close drops nothing; items merely still pending are not dropped.
+      return !closeDropped();
     }
     long wait = Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
     long deadline = System.nanoTime() + wait;
@@ -213,7 +214,16 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       throw new IllegalStateException("unreachable: termination never fails", e);
     }
     workers.join(deadline);
-    return !lifecycle.isAborted();
+    return !closeDropped();
+  }
+
+  /**
+   * Whether a close that gave up dropped items. An abort marks it before it terminates the
+   * batcher; a drop that let the batcher terminate before that mark is counted (CLOSE_TIMEOUT)
+   * before its capacity is released, so a thread that saw the termination sees one or the other.
+   */
+  private boolean closeDropped() {
+    return lifecycle.abortDropped() || counters.droppedSoFar(DropReason.CLOSE_TIMEOUT) > 0;
   }
 
   /**
@@ -258,6 +268,9 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     // before close() has claimed a slot and not yet published its entry. The monitor keeps
     // running until it has dropped such late entries too (see DeliveryMonitor).
     dropped |= intake.hasClaims();
+    if (dropped) {
+      lifecycle.markAbortDropped(); // before terminating: a close waiting for it must see it
+    }
     lifecycle.terminate();
     if (dropped) {
       Events.LOG.warn("batcher '{}': {}; unfinished items were dropped", name, why);

@@ -30,6 +30,11 @@ final class DeliveryMonitor<T> implements Runnable {
      * never miss it, because the monitor scans the in-flight table after writing this.
      */
     private volatile long wakeAt;
+    /**
+     * The monitor thread; written once while the batcher is wired, before any worker starts
+     * (Thread.start orders it before every read by a worker). Volatile only so that no reader
+     * can see a stale null; a null read (never, in practice) merely skips an early wake-up.
+     */
     private volatile @Nullable Thread thread;
 
     /** Wakes the monitor if it plans to sleep past {@code deadline}. */

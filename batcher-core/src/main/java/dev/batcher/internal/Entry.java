@@ -1,5 +1,6 @@
 package dev.batcher.internal;
 
+import dev.batcher.ItemWriteException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -205,14 +206,40 @@ final class Entry<T> extends CompletableFuture<Void> {
     }
   }
 
-  /** Completes this future and the merged items' futures exceptionally. */
-  void fail(Throwable cause) {
-    completeExceptionally(cause);
+  /**
+   * Completes this future and the merged items' futures exceptionally. An {@link
+   * ItemWriteException} allows suppression (it carries a dead-letter handler's failure), so each
+   * merged item's future gets its own copy, made before any future completes: one caller's {@code
+   * addSuppressed} never shows up on another's. The other exceptions ({@link
+   * dev.batcher.DroppedItemException}, {@link dev.batcher.RejectedItemException}) are shared:
+   * their suppression and stack traces are disabled.
+   *
+   * @param batcherName names the batcher in the copies' messages
+   */
+  void fail(Throwable cause, String batcherName) {
     Extra x = extra;
-    if (x != null && x.waiters != null) {
-      for (CompletableFuture<Void> f : x.waiters) {
-        f.completeExceptionally(cause);
+    List<CompletableFuture<Void>> w = x == null ? null : x.waiters;
+    Throwable[] own = null;
+    if (w != null && cause instanceof ItemWriteException) {
+      own = new Throwable[w.size()];
+      for (int i = 0; i < own.length; i++) {
+        own[i] = copyOf((ItemWriteException) cause, batcherName);
       }
     }
+    completeExceptionally(cause);
+    if (w != null) {
+      for (int i = 0; i < w.size(); i++) {
+        w.get(i).completeExceptionally(own == null ? cause : own[i]);
+      }
+    }
+  }
+
+  private static ItemWriteException copyOf(ItemWriteException e, String batcherName) {
+    ItemWriteException copy = new ItemWriteException(batcherName,
+        java.util.Objects.requireNonNull(e.getCause()), e.attempts(), e.splits(), e.deadLettered());
+    for (Throwable s : e.getSuppressed()) {
+      copy.addSuppressed(s);
+    }
+    return copy;
   }
 }

@@ -14,6 +14,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Internal: not API, may change in any release.
  */
 final class FlightTable<F> {
+  /**
+   * One slot per allowed call, null when free. Taken and freed by compare-and-set (volatile
+   * semantics): a flight is fully built before the compare-and-set that adds it, so a reader
+   * (the monitor scanning for timeouts, the metrics counting) that gets it from {@code get}
+   * sees it whole. Scans ({@link #count()}, {@link #isEmpty()}) read slot by slot, not as one
+   * snapshot.
+   */
   private final AtomicReferenceArray<F> slots;
 
   FlightTable(int size) {

@@ -50,6 +50,13 @@ final class FlushTracker {
     long started;
     /** Set by the consumer once nothing more can be stamped here; publishes {@link #started}. */
     volatile boolean closed;
+    /**
+     * Entries of this epoch that finished, counted by settlements from any thread. Striped adds
+     * (each a compare-and-set on a cell, sequentially consistent); {@code sum()} is not an atomic
+     * snapshot, but it is read only once {@link #closed}, when it can only catch up with {@link
+     * #started} (see the class comment), and a settlement adds before it reads {@link
+     * FlushTracker#pending}: see there.
+     */
     final LongAdder finished = new LongAdder();
     final CompletableFuture<Void> flushed = new CompletableFuture<>();
   }
@@ -63,9 +70,19 @@ final class FlushTracker {
   private Epoch oldest = newest;
   /** The epoch the consumer stamps into. Consumer-owned. */
   private Epoch cursor = newest;
+  /**
+   * Whether some flush waits: written under the lock, read without it by {@link #poll()}'s fast
+   * path. The pair relied on: a flush writes it (volatile) and then polls, reading the finished
+   * counts; a settlement adds to a finished count and then reads it (volatile). Both are
+   * sequentially consistent, so either the settlement sees the flush waiting and polls, or the
+   * flush's own poll sees the entry finished: no flush is left waiting for an entry that ended.
+   */
   private volatile boolean pending;
 
-  /** True while some flush is waiting: the worker should not linger, and should close epochs. */
+  /**
+   * True while some flush is waiting: the worker should not wait out the delay, and should close
+   * epochs.
+   */
   boolean pending() {
     return pending;
   }

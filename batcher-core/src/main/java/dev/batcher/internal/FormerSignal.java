@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>States: {@link #RUNNING} (awake but not forming: in a sink call, completing, or just woken;
  * it will look at the intake before it parks), {@link #FORMING} (awake in the forming loop),
- * {@link #IDLE} (parked until any item arrives), {@link #LINGER} (parked until a deadline or a
+ * {@link #IDLE} (parked until any item arrives), {@link #DELAYING} (parked until a deadline or a
  * full batch), {@link #SATURATED} (parked for at most a few tens of microseconds, letting a
  * saturated batch fill, woken early by a full batch) and {@link #SETTLING} (awake, completing the
  * futures of a batch the sink wrote; only a sole blocking-sink worker, which is also the only
@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * truth: deadlines computed from it are never late. It is earlier by the age of the reading:
  * microseconds while the former forms or settles (settling refreshes it every 64 futures and
  * leaves SETTLING before completing a future that has dependents, which may run user code), the
- * short saturated linger at most while it waits for a fill. It is older when the operating system
+ * short saturated wait at most while it waits for a fill. It is older when the operating system
  * deschedules the former meanwhile, and in one race: a dependent registered on a future at the
  * moment the settling worker completes it may run on the worker while the reading is shared;
  * items submitted meanwhile are stamped early by as long as that callback runs. In every other
@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
 final class FormerSignal extends FormerSignalFields {
   static final int RUNNING = 0;
   static final int IDLE = 1;
-  static final int LINGER = 2;
+  static final int DELAYING = 2;
   static final int FORMING = 3;
   static final int SATURATED = 4;
   static final int SETTLING = 5;
@@ -130,8 +130,25 @@ abstract class FormerSignalFields extends FormerSignalPad {
     }
   }
 
+  /**
+   * What the former is doing. Volatile (sequentially consistent) writes by the former; the one
+   * compare-and-set ({@link FormerSignal#wake}) moves a parked state to RUNNING, so exactly one
+   * waker unparks. The Dekker pair the wake-ups rely on: the former writes its parked state and
+   * then reads the intake's claims; a producer compare-and-sets its claim and then reads this.
+   * Both are sequentially consistent, so at least one of them sees the other.
+   */
   volatile int state = FormerSignal.RUNNING;
+  /**
+   * The thread that forms batches. A volatile write by the former before it publishes a parked
+   * state; a waker reads it after its compare-and-set on {@link #state} succeeded, so it sees the
+   * thread that parked (or a later former, which is awake and needs no unpark).
+   */
   volatile @Nullable Thread former;
-  /** The former's latest clock reading; meaningful only while FORMING, SATURATED or SETTLING. */
+  /**
+   * The former's latest clock reading; meaningful only while FORMING, SATURATED or SETTLING.
+   * Written (volatile) before the state that makes it meaningful; a producer reads it after
+   * reading that state, so it sees this reading or a later one (release/acquire through {@link
+   * #state}).
+   */
   volatile long recentNow;
 }

@@ -17,9 +17,21 @@ final class Histogram {
   private static final int SUB = 1 << SUB_BITS;
   private static final int BUCKETS = (64 - SUB_BITS + 1) * SUB;
 
+  /*
+   * Ordering: none between these four. Each is updated atomically on its own (the buckets by an
+   * atomic increment, the others striped), and summary() reads them one after another, so a
+   * summary taken while values are recorded is not one snapshot: its count, mean, maximum and
+   * percentiles may each include or miss the values being recorded at that moment. They are
+   * metrics; every recording that finished (for a Batch: that was closed) before the summary
+   * started is in all of them.
+   */
+  /** Values recorded per bucket; the percentiles are read from these. */
   private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
+  /** Values recorded (striped). */
   private final LongAdder count = new LongAdder();
+  /** Their sum, for the mean (striped). */
   private final LongAdder sum = new LongAdder();
+  /** Their maximum (striped). */
   private final LongAccumulator max = new LongAccumulator(Math::max, 0);
 
   void record(long value) {

@@ -108,7 +108,13 @@ final class LeakWatch implements Runnable {
               + "are lost unless it is closed before the JVM exits", w.name, n);
         }
       } catch (Throwable t) {
-        // One batcher's failure must not keep the others from being reported.
+        // One batcher's failure must not keep the others from being reported: say so, go on.
+        try {
+          Events.LOG.warn("batcher '{}': checking it for pending items at JVM exit failed",
+              w.name, t);
+        } catch (Throwable logFailed) {
+          // The logging system is shutting down too: nothing is left to tell.
+        }
       }
     }
   }

@@ -64,6 +64,16 @@ final class Lifecycle extends LifecycleFields {
     aborted = true;
   }
 
+  /** An abort dropped items, or will drop late entries: called before it terminates. */
+  void markAbortDropped() {
+    abortDropped = true;
+  }
+
+  /** Whether an abort dropped (or will drop) items; see {@link #markAbortDropped()}. */
+  boolean abortDropped() {
+    return abortDropped;
+  }
+
   CompletableFuture<Void> terminated() {
     return terminated;
   }
@@ -96,6 +106,19 @@ abstract class LifecycleFields extends LifecyclePad {
   volatile boolean closed;
   /** Set once by close(Duration) giving up, before {@link #terminated} completes. */
   volatile boolean aborted;
+  /**
+   * Set by close(Duration) giving up when it dropped items (or leaves late entries for the
+   * monitor to drop), before it terminates the batcher. A volatile write before {@link
+   * #terminated} completes: a close that returns after the termination sees it. Items it dropped
+   * that let the batcher terminate before this write are seen through the CLOSE_TIMEOUT drop
+   * counter, which a settlement adds to before it releases capacity (see DefaultBatcher).
+   */
+  volatile boolean abortDropped;
   final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  /**
+   * Won by the one close() that closes the intake. Its compare-and-set is the only ordering
+   * relied on: exactly one caller sees false; readers ({@code isClosing}) need only eventually
+   * see true.
+   */
   final AtomicBoolean closeStarted = new AtomicBoolean();
 }

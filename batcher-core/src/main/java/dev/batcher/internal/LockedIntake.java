@@ -17,7 +17,12 @@ import org.jspecify.annotations.Nullable;
 final class LockedIntake<T> extends Intake<T> {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Entry<T>> waiting = new ArrayDeque<>(); // guarded by lock
-  /** Claims not yet released, and {@link Intake#CLOSED_BIT}. */
+  /**
+   * Claims not yet released, and {@link Intake#CLOSED_BIT}. Claims compare-and-set it, close sets
+   * the bit by compare-and-set, releases add: all sequentially consistent read-modify-writes on
+   * one word, so a claim either precedes the close (and close waits for its entry) or sees the
+   * bit and fails. {@link #accepted()} reads it plainly volatile.
+   */
   private final AtomicLong acceptedCount = new AtomicLong();
   /**
    * Producers that have claimed, or are about to, and not yet published or cancelled: raised

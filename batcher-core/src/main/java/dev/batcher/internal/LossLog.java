@@ -32,8 +32,13 @@ final class LossLog {
   private final Counters counters;
   private final RateLimitedLog[] refusalGates;
   private final RateLimitedLog[] dropGates;
-  /** Per reason, the counter's value at the last line; moved on only by a gate's winner. */
+  /**
+   * Per refusal reason, the counter's value at the last line; moved on only by a gate's winner
+   * (a compare-and-set loop in {@link #growth}), so no count is reported twice. No ordering with
+   * the counters themselves is relied on: a lagging read of a counter only delays its report.
+   */
   private final AtomicLong[] refusalsReported;
+  /** Per drop reason, as {@link #refusalsReported} is per refusal reason. */
   private final AtomicLong[] dropsReported;
   private final String[] refusalDetails;
   private final String[] dropDetails;

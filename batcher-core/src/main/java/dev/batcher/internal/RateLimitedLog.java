@@ -34,7 +34,11 @@ final class RateLimitedLog {
    * successful compare-and-set, so exactly one caller per interval writes.
    */
   private final AtomicLong nextAllowed = new AtomicLong(NONE_YET);
-  /** Lines {@link #warn} held back since the last one it wrote. */
+  /**
+   * Lines {@link #warn} held back since the last one it wrote: atomic increments, taken by the
+   * writer's getAndSet. Not ordered with {@link #nextAllowed}: a line held back while another is
+   * being written is reported by the next line instead, never lost nor counted twice.
+   */
   private final AtomicLong suppressed = new AtomicLong();
 
   RateLimitedLog(Logger log, TimeSource time) {

@@ -39,12 +39,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Internal: not API, may change in any release.
  */
-class RingIntake<T> extends RingFields<T> {
+final class RingIntake<T> extends RingFields<T> {
   private static final int MAX_CHUNK_SHIFT = 12;
   /** Spin rounds after a lost compare-and-set, doubling per loss up to the maximum (~0.6-5 µs). */
   private static final int MIN_BACKOFF_SPINS = 32;
   private static final int MAX_BACKOFF_SPINS = 256;
+  /**
+   * A slot: stores are release, loads acquire. The producer's release store of its entry makes
+   * the entry's fields (written before) visible to the consumer's acquire load that finds it;
+   * the consumer's release store of null orders its reads of the old entry before the room is
+   * given back (see the class comment).
+   */
   private static final VarHandle CHUNK_SLOT = MethodHandles.arrayElementVarHandle(Entry[].class);
+  /**
+   * A chunk of slots: installed by compare-and-exchange (the first thread wins, the others use
+   * its chunk) and read with acquire, so a chunk is seen only after its allocation.
+   */
   private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(Entry[][].class);
 
   /** Chunks of slots, installed by whichever thread first needs one. */
@@ -53,7 +63,16 @@ class RingIntake<T> extends RingFields<T> {
   private final int chunkShift;
   private final int chunkMask;
   private final Intake.RoomListener room;
-  /** Claims cancelled: tombstones published. */
+  /**
+   * Test seam: run after each back-off of a producer that lost the claim's compare-and-set (a
+   * slow path). Null outside tests; volatile so that a test's setting is seen by any producer.
+   */
+  private volatile @Nullable Runnable backOffProbe;
+  /**
+   * Claims cancelled: tombstones published. A striped counter: each cancellation adds after its
+   * claim's compare-and-set, and no ordering with the ring is relied on. It serves only {@link
+   * #acceptedTotal()}, for the metrics.
+   */
   private final LongAdder cancelled = new LongAdder();
 
   @SuppressWarnings("unchecked")
@@ -109,11 +128,20 @@ class RingIntake<T> extends RingFields<T> {
     }
   }
 
-  /** Spins {@code spins} rounds after a lost claim; tests see each back-off through this. */
-  void backOff(int spins) {
+  /** Spins {@code spins} rounds after a lost claim, then runs the test seam if one is set. */
+  private void backOff(int spins) {
     for (int i = spins; i > 0; i--) {
       Thread.onSpinWait();
     }
+    Runnable probe = backOffProbe;
+    if (probe != null) {
+      probe.run();
+    }
+  }
+
+  /** Test seam: see {@link #backOffProbe}. */
+  void probeEachBackOff(@Nullable Runnable probe) {
+    this.backOffProbe = probe;
   }
 
   @Override
@@ -149,6 +177,13 @@ class RingIntake<T> extends RingFields<T> {
     return claimed() - released;
   }
 
+  /**
+   * Not an atomic snapshot: an approximation of some moment between its two reads, for the
+   * metrics. Cancellations are read first and every cancellation comes after its claim, so the
+   * result is never negative; it may count a claim that is cancelled a moment later (a producer
+   * refused after its claim, or failing between claim and publish), so a later reading may be
+   * smaller by such claims.
+   */
   @Override
   long acceptedTotal() {
     long cancelledSoFar = cancelled.sum();

@@ -232,11 +232,11 @@ final class Settlement<T> {
     }
   }
 
-  private static <T> void end(Entry<T> e, Throwable @Nullable [] errors, int i) {
+  private void end(Entry<T> e, Throwable @Nullable [] errors, int i) {
     if (errors == null || errors[i] == null) {
       e.succeed();
     } else {
-      e.fail(errors[i]);
+      e.fail(errors[i], settler.name);
     }
   }
 

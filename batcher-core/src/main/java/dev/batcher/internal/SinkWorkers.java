@@ -54,6 +54,10 @@ final class SinkWorkers<T> {
   private final DeliveryMonitor.Alarm alarm;
   private final FlightTable<InFlight<T>> flights;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
+  /**
+   * Numbers worker threads ({@code -flush-1}, {@code -flush-2}, ...) as they are made, including
+   * replacements of abandoned workers. Only the atomic increment's uniqueness is relied on.
+   */
   private final AtomicInteger workerSeq = new AtomicInteger();
   /**
    * Abandoned sink calls that have not returned yet; see {@link #abandonedRunning()}. Raised by

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * coalescing map, so that later items with that key start a new entry).
  *
  * <p>Thread-safety: the consumer methods only under the batcher's consumer lock; the producer
- * methods ({@link #addQueuedWeight}, {@link #lingeringBatchFull}) and {@link #aside()} from any
+ * methods ({@link #addQueuedWeight}, {@link #delayedBatchFull}) and {@link #aside()} from any
  * thread.
  *
  * <p>Internal: not API, may change in any release.
@@ -30,8 +30,8 @@ final class WaitingRoom<T> {
   private long frontWeight;
   /**
    * Size and weight of the front as last published by the former, for producers deciding whether
-   * a lingering batch is full and for the metrics. Plain volatile writes, made only when the
-   * former is about to park or has changed the front: a producer that reads LINGER reads them
+   * a delayed batch is full and for the metrics. Plain volatile writes, made only when the
+   * former is about to park or has changed the front: a producer that reads DELAYING reads them
    * after the state, which was written after them.
    */
   private volatile int frontCount;
@@ -62,9 +62,9 @@ final class WaitingRoom<T> {
 
   /**
    * Whether the entry claimed as {@code ticket} (with the queued weight {@code queuedW} after it)
-   * fills the batch a parked former lingers on.
+   * fills the batch a parked former delays.
    */
-  boolean lingeringBatchFull(long ticket, long queuedW, int maxBatchSize, long maxBatchWeight) {
+  boolean delayedBatchFull(long ticket, long queuedW, int maxBatchSize, long maxBatchWeight) {
     return intake.queuedAfter(ticket) + frontCount >= maxBatchSize
         || (queuedWeight != null && queuedW + frontWeightPublished >= maxBatchWeight);
   }
@@ -142,7 +142,7 @@ final class WaitingRoom<T> {
 
   /** Publishes the front's size and weight for producers and the monitor. */
   void publishFront() {
-    // Written only when changed: producers read these lines while the former lingers.
+    // Written only when changed: producers read these lines while the former waits out the delay.
     int count = front.size();
     if (frontCount != count) {
       frontCount = count;

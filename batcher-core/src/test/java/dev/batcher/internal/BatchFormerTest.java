@@ -36,7 +36,7 @@ class BatchFormerTest {
     try {
       CompletableFuture<Void> fa = b.submit("a");
       CompletableFuture<Void> fb = b.submit("b");
-      await().until(() -> clock.isParked("-flush-")); // the former lingers on the clock
+      await().until(() -> clock.isParked("-flush-")); // the former delays the clock
       long ticket = d.intake().claim(); // producer c: claimed, preempted before its publish
 
       clock.advance(Duration.ofMillis(1)); // wakes the former: it counts three, a full batch

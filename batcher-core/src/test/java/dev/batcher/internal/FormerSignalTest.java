@@ -37,7 +37,7 @@ class FormerSignalTest {
     FormerSignal signal = new FormerSignal();
     ManualTimeSource clock = new ManualTimeSource();
     signal.forming(700);
-    for (int state : new int[] {FormerSignal.RUNNING, FormerSignal.IDLE, FormerSignal.LINGER}) {
+    for (int state : new int[] {FormerSignal.RUNNING, FormerSignal.IDLE, FormerSignal.DELAYING}) {
       signal.set(state);
       assertThat(signal.acceptanceTime(clock)).as("state %s", state).isEqualTo(ManualTimeSource.START_NANOS);
     }

@@ -13,7 +13,7 @@ import dev.batcher.BatcherListener;
 import dev.batcher.BatcherMetrics;
 import dev.batcher.RefusalReason;
 import dev.batcher.RejectedItemException;
-import dev.batcher.TimeSource;
+import dev.batcher.testing.ManualTimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,8 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,7 +70,8 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void close_producerResumesAfterTheLastWorkerLeft_returnsTrueAtOnce() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     RecordingThreads threads = new RecordingThreads();
     CountDownLatch inSink = new CountDownLatch(1);
     CompletableFuture<BatchResult> call = new CompletableFuture<>();
@@ -87,9 +86,9 @@ class IntakeRacesTest {
 
     CompletableFuture<CompletableFuture<Void>> y = new CompletableFuture<>();
     Thread producer = thread("producer", () -> y.complete(b.submit("y")));
-    clock.stopNextRead(() -> Thread.currentThread() == producer);
+    clock.onNextRead(() -> Thread.currentThread() == producer, clockGate::pass);
     producer.start();
-    clock.gate.awaitArrival("the producer stops before its claim");
+    clockGate.awaitArrival("the producer stops before its claim");
 
     Gate callback = gate();
     x.whenComplete((v, t) -> callback.pass());
@@ -101,7 +100,7 @@ class IntakeRacesTest {
     CompletableFuture<Void> flushed = b.flush(); // wakes the idle worker: nothing is accepted
     await().atMost(PROMPTLY).until(() -> !worker.isAlive());
 
-    clock.gate.open(); // the producer resumes with every worker gone
+    clockGate.open(); // the producer resumes with every worker gone
     assertRefused(y.get(5, SECONDS), RefusalReason.CLOSED);
     callback.open(); // x's settlement goes on, and must end the close
     assertThat(closing).succeedsWithin(PROMPTLY).isEqualTo(true);
@@ -122,20 +121,21 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void flush_duringTheLastFormersExit_completes() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     RecordingThreads threads = new RecordingThreads();
     Batcher<String> b = track(Batcher.builder((BatchSink<String>) batch -> BatchResult.success())
         .name("exitflush").timeSource(clock).threadFactory(threads).build());
     b.submit("x").get(5, SECONDS);
     Thread worker = threads.worker();
     await().atMost(PROMPTLY).until(() -> worker.getState() == Thread.State.WAITING); // idle
-    stopFormerOnce(b, clock.gate, () -> true);
+    stopFormerOnce(b, clockGate, () -> true);
 
     CompletableFuture<Boolean> closing = new CompletableFuture<>();
     start("closer", () -> closing.complete(b.close(CLOSE_LIMIT)));
-    clock.gate.awaitArrival("the former, woken by close(), is past its flush check");
+    clockGate.awaitArrival("the former, woken by close(), is past its flush check");
     CompletableFuture<Void> flushed = b.flush();
-    clock.gate.open(); // the former finds nothing accepted and leaves
+    clockGate.open(); // the former finds nothing accepted and leaves
 
     assertThat(closing).succeedsWithin(PROMPTLY).isEqualTo(true);
     assertThat(flushed).succeedsWithin(PROMPTLY);
@@ -156,7 +156,8 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void flush_whileALateProducerIsRefusedAfterTermination_completes() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     Gate refusal = gate();
     CountDownLatch inSink = new CountDownLatch(1);
     CountDownLatch sinkGo = new CountDownLatch(1);
@@ -178,14 +179,14 @@ class IntakeRacesTest {
 
     CompletableFuture<CompletableFuture<Void>> y = new CompletableFuture<>();
     Thread producer = thread("producer", () -> y.complete(b.submit("y")));
-    clock.stopNextRead(() -> Thread.currentThread() == producer);
+    clock.onNextRead(() -> Thread.currentThread() == producer, clockGate::pass);
     producer.start();
-    clock.gate.awaitArrival("the producer stops before its claim");
+    clockGate.awaitArrival("the producer stops before its claim");
     sinkGo.countDown();
     assertThat(x).succeedsWithin(PROMPTLY);
     assertThat(b.close(CLOSE_LIMIT)).as("nothing is accepted: terminates at once").isTrue();
 
-    clock.gate.open();
+    clockGate.open();
     refusal.awaitArrival("the producer's refusal is being reported");
     CompletableFuture<Void> flushed = b.flush();
     refusal.open();
@@ -206,7 +207,8 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void flush_whileTheLastItemSettlesDuringClose_completes() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     CountDownLatch inSink = new CountDownLatch(1);
     CountDownLatch sinkGo = new CountDownLatch(1);
     Batcher<String> b = track(Batcher.builder((BatchSink<String>) batch -> {
@@ -219,9 +221,9 @@ class IntakeRacesTest {
 
     CompletableFuture<CompletableFuture<Void>> y = new CompletableFuture<>();
     Thread producer = thread("producer", () -> y.complete(b.submit("y")));
-    clock.stopNextRead(() -> Thread.currentThread() == producer);
+    clock.onNextRead(() -> Thread.currentThread() == producer, clockGate::pass);
     producer.start();
-    clock.gate.awaitArrival("the producer stops before its claim");
+    clockGate.awaitArrival("the producer stops before its claim");
 
     Gate callback = gate();
     x.whenComplete((v, t) -> callback.pass());
@@ -230,7 +232,7 @@ class IntakeRacesTest {
     awaitBlocked(closer); // closed, and waiting for x
     sinkGo.countDown();
     callback.awaitArrival("x's room is released; the worker runs its callbacks");
-    clock.gate.open();
+    clockGate.open();
     assertRefused(y.get(5, SECONDS), RefusalReason.CLOSED);
     CompletableFuture<Void> flushed = b.flush();
     callback.open(); // the worker ends x's settlement, looks once more, and leaves
@@ -252,17 +254,18 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void flush_betweenTheFormersFlushCheckAndItsIdlePark_completes() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     AtomicBoolean written = new AtomicBoolean();
     Batcher<String> b = track(Batcher.builder((BatchSink<String>) batch -> {
       written.set(true);
       return BatchResult.success();
     }).name("idleflush").timeSource(clock).build());
-    stopFormerOnce(b, clock.gate, written::get);
+    stopFormerOnce(b, clockGate, written::get);
     b.submit("x").get(5, SECONDS);
-    clock.gate.awaitArrival("the former is back, past its flush check, holding the lock");
+    clockGate.awaitArrival("the former is back, past its flush check, holding the lock");
     CompletableFuture<Void> flushed = b.flush();
-    clock.gate.open();
+    clockGate.open();
 
     assertThat(flushed).succeedsWithin(PROMPTLY);
     assertThat(b.close(CLOSE_LIMIT)).isTrue();
@@ -298,17 +301,18 @@ class IntakeRacesTest {
   /**
    * A producer finds no entry for its key and stops (on the clock read); another producer
    * creates the key's entry; the first resumes, claims, finds the entry and merges into it, and
-   * the merge throws an Error. The Error must reach the submitter and the claim must be given
-   * back: before the fix only RuntimeExceptions were caught, the claimed slot was never published
-   * nor cancelled, and every item behind it (and close()) waited forever. The clock is now read
+   * the merge throws an Error. The item must be refused (MERGE_FAILED, the Error its cause, never
+   * thrown from submit) and the claim given back: before the first fix only RuntimeExceptions
+   * were caught, the claimed slot was never published nor cancelled, and every item behind it
+   * (and close()) waited forever; before the second the Error escaped submit. The clock is read
    * before the claim, so the producer stops before claiming rather than after; the merge still
    * throws while the claim is held.
    */
   @Test
   @Timeout(30)
-  void submit_coalescingMergeThrowsAnError_errorReachesTheSubmitterAndLaterItemsFlow()
-      throws Exception {
-    TestClock clock = new TestClock(gate());
+  void submit_coalescingMergeThrowsAnError_isRefusedAndLaterItemsFlow() throws Exception {
+    ManualTimeSource clock = ManualTimeSource.realTime();
+    Gate clockGate = gate();
     AssertionError bug = new AssertionError("merge bug");
     List<String> written = new CopyOnWriteArrayList<>();
     Batcher<String> b = track(Batcher.builder((BatchSink<String>) batch -> {
@@ -321,15 +325,18 @@ class IntakeRacesTest {
           }
           return newer;
         }).build());
-    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-    Thread producer = thread("producer", () -> thrown.complete(errorOf(() -> b.submit("k2"))));
-    clock.stopNextRead(() -> Thread.currentThread() == producer);
+    CompletableFuture<CompletableFuture<Void>> k2 = new CompletableFuture<>();
+    Thread producer = thread("producer", () -> k2.complete(b.submit("k2")));
+    clock.onNextRead(() -> Thread.currentThread() == producer, clockGate::pass);
     producer.start();
-    clock.gate.awaitArrival("the producer found no entry for key k");
-    CompletableFuture<Void> k1 = b.submit("k1"); // creates key k's entry, which lingers
-    clock.gate.open(); // the producer claims, merges into k1's entry, and the merge throws
+    clockGate.awaitArrival("the producer found no entry for key k");
+    CompletableFuture<Void> k1 = b.submit("k1"); // creates key k's entry, which waits
+    clockGate.open(); // the producer claims, merges into k1's entry, and the merge throws
 
-    assertThat(thrown).succeedsWithin(PROMPTLY).isSameAs(bug);
+    CompletableFuture<Void> refused = k2.get(PROMPTLY.toSeconds(), SECONDS);
+    assertRefused(refused, RefusalReason.MERGE_FAILED);
+    assertThat(refused.handle((v, t) -> t.getCause()).join()).isSameAs(bug);
+    assertThat(b.metrics().refused()).containsEntry(RefusalReason.MERGE_FAILED, 1L);
     CompletableFuture<Void> behind = b.submit("zzz");
     assertThat(b.flush()).succeedsWithin(PROMPTLY);
     assertThat(k1).succeedsWithin(Duration.ZERO);
@@ -348,7 +355,7 @@ class IntakeRacesTest {
   @Test
   @Timeout(30)
   void submit_clockThrowsAnError_errorReachesTheSubmitterAndLaterItemsFlow() throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
     AssertionError bug = new AssertionError("clock bug");
     Batcher<String> b = track(Batcher.builder((BatchSink<String>) batch -> BatchResult.success())
         .name("clockerror").timeSource(clock).build());
@@ -373,7 +380,7 @@ class IntakeRacesTest {
   @Timeout(30)
   void submit_clockThrowsAfterWaitingForRoom_errorReachesTheSubmitterAndLaterItemsFlow()
       throws Exception {
-    TestClock clock = new TestClock(gate());
+    ManualTimeSource clock = ManualTimeSource.realTime();
     AssertionError bug = new AssertionError("clock bug");
     CountDownLatch inSink = new CountDownLatch(1);
     CountDownLatch sinkGo = new CountDownLatch(1);
@@ -436,51 +443,6 @@ class IntakeRacesTest {
 
     void open() {
       opened.countDown();
-    }
-  }
-
-  /**
-   * The system clock, except that the next read a condition accepts (evaluated on the reading
-   * thread) stops at a gate, or throws. Producers and the former read the clock at known points,
-   * which makes it a way to stop a thread there.
-   */
-  static final class TestClock implements TimeSource {
-    final Gate gate;
-    private final AtomicReference<BooleanSupplier> stopWhen = new AtomicReference<>();
-    private final AtomicReference<BooleanSupplier> failWhen = new AtomicReference<>();
-    private volatile Error failure = new AssertionError("unset");
-
-    TestClock(Gate gate) {
-      this.gate = gate;
-    }
-
-    void stopNextRead(BooleanSupplier when) {
-      stopWhen.set(when);
-    }
-
-    void failNextRead(BooleanSupplier when, Error error) {
-      failure = error;
-      failWhen.set(when);
-    }
-
-    @Override
-    public long nanoTime() {
-      BooleanSupplier stop = stopWhen.get();
-      if (stop != null && stop.getAsBoolean() && stopWhen.compareAndSet(stop, null)) {
-        gate.pass();
-      }
-      BooleanSupplier fail = failWhen.get();
-      if (fail != null && fail.getAsBoolean() && failWhen.compareAndSet(fail, null)) {
-        throw failure;
-      }
-      return System.nanoTime();
-    }
-
-    @Override
-    public void parkNanos(Object blocker, long nanos) {
-      if (nanos > 0) {
-        LockSupport.parkNanos(blocker, nanos);
-      }
     }
   }
 

@@ -157,14 +157,12 @@ class IntakeTest {
   void ring_claimAfterBackOff_readsTheCounterAgain() {
     int[] backOffs = {0};
     List<Long> others = new ArrayList<>();
-    RingIntake<Integer> q = new RingIntake<>(new FlushTracker(), 1024, n -> { }) {
-      @Override
-      void backOff(int spins) {
-        if (++backOffs[0] <= 100) {
-          others.add(claim()); // the winner claims again while the loser backs off
-        }
+    RingIntake<Integer> q = new RingIntake<>(new FlushTracker(), 1024, n -> { });
+    q.probeEachBackOff(() -> {
+      if (++backOffs[0] <= 100) {
+        others.add(q.claim()); // the winner claims again while the loser backs off
       }
-    };
+    });
     long first = q.claim();
 
     long ticket = q.claimFrom(first); // stale: the counter is at first + 1 already

@@ -2,7 +2,6 @@ package dev.batcher.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batcher.TimeSource;
 import dev.batcher.testing.ManualTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,15 +99,11 @@ class RateLimitedLogTest {
 
   @Test
   void permit_aClockThatThrows_pacesByTheSystemClock_neverFloods() {
-    RateLimitedLog broken = new RateLimitedLog(LoggerFactory.getLogger(LOGGER), new TimeSource() {
-      @Override
-      public long nanoTime() {
-        throw new IllegalStateException("clock broke");
-      }
-
-      @Override
-      public void parkNanos(Object blocker, long nanos) {}
+    ManualTimeSource brokenClock = new ManualTimeSource();
+    brokenClock.onRead(() -> {
+      throw new IllegalStateException("clock broke");
     });
+    RateLimitedLog broken = new RateLimitedLog(LoggerFactory.getLogger(LOGGER), brokenClock);
     assertThat(broken.permit()).as("the first line goes through").isTrue();
     assertThat(broken.permit()).as("the next waits out the interval").isFalse();
   }

@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -29,6 +31,11 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@link #reads()}: how often the clock was read;
  *   <li>{@link #onRead(Runnable)}: user code run inside each read, on the reading thread (to act
  *       at the exact moment a batcher thread takes the time);
+ *   <li>{@link #onNextRead(BooleanSupplier, Runnable)}: user code run once, inside the first read
+ *       a condition accepts (to stop one thread at a gate at the exact point it reads the time);
+ *   <li>{@link #failNextRead(BooleanSupplier, Error)} and {@link #failNextRead(BooleanSupplier,
+ *       RuntimeException)}: the first read a condition accepts throws (a clock bug at a chosen
+ *       point); {@link #onRead(Runnable)} with a hook that throws breaks every read;
  *   <li>{@link #stallNextReadBy(Thread)}: holds one thread inside its next read until released
  *       (to open a race window at a clock read).
  * </ul>
@@ -155,6 +162,42 @@ public final class ManualTimeSource implements TimeSource {
    */
   public void onRead(Runnable hook) {
     readHooks.add(Objects.requireNonNull(hook, "hook"));
+  }
+
+  /**
+   * Runs {@code action} once, inside the first {@link #nanoTime()} call for which {@code when}
+   * holds (evaluated on the reading thread, before the reading is taken), then forgets it. If two
+   * threads' reads are accepted at once, only one runs the action. An action that throws makes
+   * that read throw.
+   */
+  public void onNextRead(BooleanSupplier when, Runnable action) {
+    Objects.requireNonNull(when, "when");
+    Objects.requireNonNull(action, "action");
+    AtomicBoolean done = new AtomicBoolean();
+    Runnable[] self = new Runnable[1];
+    self[0] = () -> {
+      if (!done.get() && when.getAsBoolean() && done.compareAndSet(false, true)) {
+        readHooks.remove(self[0]);
+        action.run();
+      }
+    };
+    readHooks.add(self[0]);
+  }
+
+  /** The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}. */
+  public void failNextRead(BooleanSupplier when, Error error) {
+    Objects.requireNonNull(error, "error");
+    onNextRead(when, () -> {
+      throw error;
+    });
+  }
+
+  /** The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}. */
+  public void failNextRead(BooleanSupplier when, RuntimeException error) {
+    Objects.requireNonNull(error, "error");
+    onNextRead(when, () -> {
+      throw error;
+    });
   }
 
   /**

@@ -49,7 +49,7 @@ final class MeterReadings {
       r.set("batcher.items{outcome=" + outcome + "} count", 0);
     }
     for (String reason : new String[] {"queue_full", "block_timeout", "interrupted", "closed",
-        "too_heavy", "merge_failed"}) {
+        "too_heavy", "merge_failed", "weigher_failed"}) {
       r.set("batcher.items.refused{reason=" + reason + "} count", 0);
     }
     for (String reason : new String[] {"evicted", "delivery_timeout", "close_timeout"}) {
