@@ -1,5 +1,9 @@
 package dev.batcher.jdbc;
 
+// The program of docs/getting-started.md, step by step: a pool, a sink, a batcher, likes
+// submitted, everything closed. GettingStartedIT runs it against PostgreSQL; the guide's samples
+// are its tagged regions, and its last sample is the whole file from the imports on.
+// tag::getting-started-program[]
 // tag::getting-started-imports[]
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -11,12 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 // end::getting-started-imports[]
 
-/**
- * The program of docs/getting-started.md, step by step: a pool, a sink, a batcher, likes
- * submitted, everything closed. {@link GettingStartedIT} runs it against PostgreSQL; the guide's
- * samples are its tagged regions.
- */
-final class GettingStarted {
+/** Likes written to PostgreSQL in batches: the program of batcher's getting-started guide. */
+public final class GettingStarted {
   // tag::getting-started-item[]
   record Like(long postId, long userId) {}
 
@@ -25,11 +25,20 @@ final class GettingStarted {
 
   private GettingStarted() {}
 
-  /** The guide's pool on {@code jdbcUrl}. */
+  /** Writes 10,000 likes of post 42 to the database that {@code LIKES_JDBC_URL} names. */
+  public static void main(String[] args) {
+    // tag::getting-started-pool[]
+    String jdbcUrl = System.getenv().getOrDefault("LIKES_JDBC_URL",
+        "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres"); // add &password=... if needed
+    // end::getting-started-pool[]
+    run(jdbcUrl, 10_000);
+  }
+
+  /** The pool on {@code jdbcUrl}. */
   static HikariDataSource pool(String jdbcUrl) {
     // tag::getting-started-pool[]
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(jdbcUrl); // e.g. jdbc:postgresql://127.0.0.1:5432/app?user=app
+    config.setJdbcUrl(jdbcUrl);
     config.setMaximumPoolSize(4); // at least the batcher's maxInFlightBatches (default 1)
     config.setConnectionTimeout(5_000); // ms; with the timeouts below, well under deliveryTimeout
     config.addDataSourceProperty("options", "-c statement_timeout=20s -c lock_timeout=5s");
@@ -55,19 +64,21 @@ final class GettingStarted {
         .maxDelay(Duration.ofMillis(5)) // the oldest like waits at most 5 ms (+10% jitter)
         .build();
     // end::getting-started-batcher[]
-    for (long user = 1; user <= requests; user++) {
-      // tag::getting-started-submit[]
+    // tag::getting-started-submit[]
+    for (long user = 1; user <= requests; user++) { // each pass stands for one request
       Like like = new Like(42, user);
       likes.submit(like).whenComplete((ok, error) -> {
         if (error != null) { // refused, dropped or failed: the exception's type says which
           log.warn("like {} not stored", like, error);
         }
       });
-      // end::getting-started-submit[]
     }
+    // end::getting-started-submit[]
     // tag::getting-started-close[]
     likes.close(); // refuses new items, writes every accepted one, then returns
     dataSource.close(); // after the batcher: its last batches need connections
     // end::getting-started-close[]
+    log.info("{} likes submitted; any that were not stored are logged above", requests);
   }
 }
+// end::getting-started-program[]

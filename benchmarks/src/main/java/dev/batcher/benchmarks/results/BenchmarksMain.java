@@ -7,7 +7,7 @@ import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.Optional;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Defaults;
 import org.openjdk.jmh.runner.NoBenchmarksException;
@@ -26,9 +26,10 @@ import org.openjdk.jmh.util.Utils;
  * {@code org.openjdk.jmh.Main} is parsed by JMH's {@link CommandLineOptions} and passed through
  * unchanged, and the help and listing options ({@code -h}, {@code -l}, {@code -lp}, {@code
  * -lprof}, {@code -lrf}), the errors and the exit codes are JMH's. After a run, and after JMH's
- * own output, it prints a {@link RunSummary}: ours against each peer as one ratio per peer, and the
- * machine's cores and load average before and after the run, with a warning when the machine was
- * busy at the start. The summary goes where JMH's output went ({@code -o FILE} appends it there)
+ * own output, it prints a {@link RunSummary}: ours against each peer as one ratio per peer, and how
+ * busy the machine was ({@link RunConditions}): the share of the CPU time other processes used in
+ * the {@code 1.5 s} it waits before starting and during the run, and the load average before and
+ * after, with a warning when other work competed for the cores. The summary goes where JMH's output went ({@code -o FILE} appends it there)
  * and is left out with {@code -v SILENT}. One difference from JMH: with no benchmark named, it
  * runs the core suites ({@value #CORE_SUITES}), not the JDBC suites, which need PostgreSQL and
  * run when named.
@@ -44,7 +45,7 @@ public final class BenchmarksMain {
   private BenchmarksMain() {}
 
   public static void main(String[] args) throws IOException {
-    int status = run(args, LoadAverage::read);
+    int status = run(args, MachineProbe.system());
     if (status != 0) {
       System.exit(status);
     }
@@ -54,9 +55,10 @@ public final class BenchmarksMain {
    * Does what {@code org.openjdk.jmh.Main} does with {@code args}, then prints the summary; returns
    * the exit status (JMH's: 0, or 1 after an error it has reported on standard error).
    *
-   * @param load reads the load average, once before the run and once after it
+   * @param probe reads how busy the machine is, before the run (twice, {@link
+   *     RunConditions#QUIET_SAMPLE} apart) and after it
    */
-  static int run(String[] args, Supplier<LoadAverage> load) throws IOException {
+  static int run(String[] args, MachineProbe probe) throws IOException {
     try {
       CommandLineOptions options = new CommandLineOptions(args);
       Runner runner = new Runner(options);
@@ -85,7 +87,7 @@ public final class BenchmarksMain {
             + "); name JdbcWrite or Counter to run the JDBC suites.");
         runner = new Runner(withDefaultSuites(options));
       }
-      return runAndSummarize(options, runner, load);
+      return runAndSummarize(options, runner, probe);
     } catch (CommandLineOptionException e) {
       System.err.println("Error parsing command line:");
       System.err.println(" " + e.getMessage());
@@ -104,8 +106,20 @@ public final class BenchmarksMain {
   }
 
   private static int runAndSummarize(CommandLineOptions options, Runner runner,
-      Supplier<LoadAverage> load) throws IOException {
-    LoadAverage start = load.get();
+      MachineProbe probe) throws IOException {
+    boolean silent = options.verbosity().orElse(Defaults.VERBOSITY) == VerboseMode.SILENT;
+    LoadAverage loadBefore = probe.loadAverage();
+    // what other processes do just before the run: a build that has just ended does not count
+    Optional<CpuTimes> quietFrom = silent ? Optional.empty() : probe.cpuTimes();
+    Optional<CpuTimes> runFrom = Optional.empty();
+    if (quietFrom.isPresent()) {
+      try {
+        probe.pause(RunConditions.QUIET_SAMPLE);
+        runFrom = probe.cpuTimes();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // JMH will see it; the summary goes without CPU times
+      }
+    }
     Collection<RunResult> results;
     try {
       results = runner.run();
@@ -132,15 +146,22 @@ public final class BenchmarksMain {
       e.printStackTrace(System.err);
       return 1;
     }
-    LoadAverage end = load.get();
-    if (options.verbosity().orElse(Defaults.VERBOSITY) == VerboseMode.SILENT) {
+    if (silent) {
       return 0;
     }
+    Optional<CpuTimes> runTo = runFrom.isPresent() ? probe.cpuTimes() : Optional.empty();
+    RunConditions machine = new RunConditions(Runtime.getRuntime().availableProcessors(),
+        loadBefore, probe.loadAverage(), RunConditions.QUIET_SAMPLE,
+        othersShare(quietFrom, runFrom), othersShare(runFrom, runTo));
     List<JmhRecord> records = new ArrayList<>();
     results.forEach(r -> records.add(JmhRecord.of(r)));
-    print(options, RunSummary.lines(records, Runtime.getRuntime().availableProcessors(), start,
-        end));
+    print(options, RunSummary.lines(records, machine));
     return 0;
+  }
+
+  private static double othersShare(Optional<CpuTimes> from, Optional<CpuTimes> to) {
+    return from.isPresent() && to.isPresent() ? from.get().othersShareUntil(to.get())
+        : Double.NaN;
   }
 
   /** Appends the lines to JMH's output: the {@code -o} file, or standard output. */

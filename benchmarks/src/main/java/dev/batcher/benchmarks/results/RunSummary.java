@@ -17,8 +17,12 @@ import java.util.function.ToDoubleFunction;
 /**
  * The short summary printed after JMH's own table, for a reader who wants the verdict at a glance:
  * for each benchmark with a {@code library} parameter, ours ({@code batcher}) against each peer as
- * one ratio, then the machine's cores and load average before and after the run, with a warning
- * when the machine was busy when the run started.
+ * one ratio, then how busy the machine was ({@link RunConditions}), with a warning when other work
+ * competed for the cores.
+ *
+ * <p><b>Modes.</b> A benchmark run in several modes ({@code -bm thrpt,sample}) is compared once per
+ * mode, each under its name and mode ({@code LatencyBenchmark.enqueueToCompletion [sample]}):
+ * records of different modes measure different things and are never compared with each other.
  *
  * <p><b>Ratios.</b> A peer's ratio is the geometric mean, over the points (the combinations of the
  * other parameters) that both ours and the peer ran, of ours ÷ peer for a rate and of peer ÷ ours
@@ -32,8 +36,6 @@ import java.util.function.ToDoubleFunction;
  * saying so. Pure: it reads nothing but its arguments, and never throws on well-formed records.
  */
 final class RunSummary {
-  /** The machine counts as busy when the 1-minute load average exceeds this many per core. */
-  static final double BUSY_LOAD_PER_CORE = 0.5;
   /** Ratios within this factor of 1 read "about even". */
   static final double EVEN_FACTOR = 1.05;
 
@@ -45,32 +47,41 @@ final class RunSummary {
    * The summary's lines, without line terminators.
    *
    * @param records the run's results, in JMH's order
-   * @param cores the machine's processor count
-   * @param start the load average just before the run
-   * @param end the load average just after it
+   * @param machine how busy the machine was around the run
    */
-  static List<String> lines(List<JmhRecord> records, int cores, LoadAverage start,
-      LoadAverage end) {
+  static List<String> lines(List<JmhRecord> records, RunConditions machine) {
     List<String> out = new ArrayList<>();
     out.add("Summary: ours (" + OURS + ") against each peer; a ratio above 1 means ours is ahead");
     if (records.isEmpty()) {
       out.add("  no results to compare (no benchmark ran, or every one failed)");
     }
-    Map<String, List<JmhRecord>> byBenchmark = new LinkedHashMap<>();
-    records.forEach(r -> byBenchmark.computeIfAbsent(r.shortName(), k -> new ArrayList<>()).add(r));
+    // one group per benchmark and mode: a mode measures its own thing
+    Map<String, Map<String, List<JmhRecord>>> byBenchmark = new LinkedHashMap<>();
+    records.forEach(r -> byBenchmark.computeIfAbsent(r.shortName(), k -> new LinkedHashMap<>())
+        .computeIfAbsent(r.mode(), k -> new ArrayList<>()).add(r));
     List<String> notCompared = new ArrayList<>();
-    for (Map.Entry<String, List<JmhRecord>> b : byBenchmark.entrySet()) {
-      if (b.getValue().stream().anyMatch(r -> r.params().containsKey(LIBRARY))) {
-        benchmark(out, b.getKey(), b.getValue());
-      } else {
+    for (Map.Entry<String, Map<String, List<JmhRecord>>> b : byBenchmark.entrySet()) {
+      Map<String, List<JmhRecord>> modes = b.getValue();
+      if (modes.values().stream().flatMap(List::stream)
+          .noneMatch(r -> r.params().containsKey(LIBRARY))) {
         notCompared.add(b.getKey());
+        continue;
+      }
+      for (Map.Entry<String, List<JmhRecord>> m : modes.entrySet()) {
+        String name = modes.size() == 1 ? b.getKey() : b.getKey() + " [" + m.getKey() + "]";
+        benchmark(out, name, m.getValue());
       }
     }
     if (!notCompared.isEmpty()) {
       out.add("  not compared (no " + LIBRARY + " parameter): " + String.join(", ", notCompared));
     }
-    machine(out, cores, start, end);
+    out.addAll(machine.lines(records.stream().anyMatch(RunSummary::writesToADatabase)));
     return out;
+  }
+
+  /** The JDBC suites (package {@code ...benchmarks.jdbc}) write to a database server. */
+  private static boolean writesToADatabase(JmhRecord r) {
+    return r.benchmark().contains(".jdbc.");
   }
 
   // ============================================================================== benchmarks
@@ -219,26 +230,5 @@ final class RunSummary {
 
   private static String pad(String s, int width) {
     return s + " ".repeat(Math.max(0, width - s.length()));
-  }
-
-  // ================================================================================= machine
-
-  private static void machine(List<String> out, int cores, LoadAverage start, LoadAverage end) {
-    String coresText = cores + (cores == 1 ? " core" : " cores");
-    if (!start.known() && !end.known()) {
-      out.add("Machine: " + coresText + "; no load average on this system, so whether other work"
-          + " competed for the cores is unknown");
-      return;
-    }
-    out.add("Machine: " + coresText + "; load average (1, 5, 15 min) " + start.describe()
-        + " before the run, " + end.describe() + " after");
-    double busyAbove = BUSY_LOAD_PER_CORE * cores;
-    if (start.known() && start.oneMinute() > busyAbove) {
-      out.add(String.format(Locale.ROOT, "WARNING: the machine was busy when the run started"
-          + " (1-minute load average %.2f, above %.2f for %s):", start.oneMinute(), busyAbove,
-          coresText));
-      out.add("  other work (a build just before counts too) competed for the cores, so these"
-          + " numbers are noisy; rerun on a quiet machine before trusting a small difference");
-    }
   }
 }

@@ -7,12 +7,42 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BenchmarksMainTest {
-  private static final Supplier<LoadAverage> LOAD = () -> new LoadAverage(0.10, 0.20, 0.30);
+  /** A machine that answers from a script and never waits. */
+  private static final class FakeProbe implements MachineProbe {
+    final Deque<CpuTimes> cpu = new ArrayDeque<>();
+    final List<Duration> pauses = new ArrayList<>();
+
+    FakeProbe(CpuTimes... readings) {
+      cpu.addAll(List.of(readings));
+    }
+
+    @Override
+    public LoadAverage loadAverage() {
+      return new LoadAverage(0.10, 0.20, 0.30);
+    }
+
+    @Override
+    public Optional<CpuTimes> cpuTimes() {
+      return Optional.ofNullable(cpu.poll());
+    }
+
+    @Override
+    public void pause(Duration duration) {
+      pauses.add(duration);
+    }
+  }
+
+  private static final MachineProbe LOAD = new FakeProbe();
 
   @Test
   void run_printsJmhsOutputThenTheSummary(@TempDir Path tmp) throws Exception {
@@ -20,11 +50,14 @@ class BenchmarksMainTest {
     // A real run, in this JVM and short: two libraries, one producer, one 100 ms iteration.
     // JMH refuses to run while another JMH holds its machine-wide lock: not a concern here.
     String before = System.setProperty("jmh.ignoreLock", "true");
+    // others: 10 of 200 ticks in the pause before the run (5%), 100 of 2000 during it (5%)
+    FakeProbe probe = new FakeProbe(new CpuTimes(0, 1000, 0), new CpuTimes(10, 1200, 0),
+        new CpuTimes(510, 3200, 400));
     int status;
     try {
       status = BenchmarksMain.run(new String[] {"CoreThroughputBenchmark",
           "-p", "library=batcher,abq", "-p", "producers=1", "-f", "0", "-wi", "0", "-i", "1",
-          "-r", "100ms", "-o", out.toString()}, LOAD);
+          "-r", "100ms", "-o", out.toString()}, probe);
     } finally {
       if (before == null) {
         System.clearProperty("jmh.ignoreLock");
@@ -34,6 +67,7 @@ class BenchmarksMainTest {
     }
 
     assertThat(status).isZero();
+    assertThat(probe.pauses).containsExactly(Duration.ofMillis(1500));
     int n = Runtime.getRuntime().availableProcessors();
     String cores = n + (n == 1 ? " core" : " cores");
     String text = Files.readString(out, StandardCharsets.UTF_8);
@@ -50,8 +84,10 @@ class BenchmarksMainTest {
         .containsPattern("\n    abq +\\d+\\.\\d\\d×  (ours ahead|ours behind|about even) +"
             + "\\(1 point\\)\n")
         .contains("    not run: gax, reactor, otel\n")
-        .endsWith("Machine: " + cores + "; load average (1, 5, 15 min) 0.10 0.20 0.30 before"
-            + " the run, 0.10 0.20 0.30 after\n");
+        .endsWith("Machine: " + cores + "; other processes used 5% of the CPU time in the 1.5 s"
+            + " before the run, 5% during it\n"
+            + "  load average (1, 5, 15 min) 0.10 0.20 0.30 before the run, 0.10 0.20 0.30 after"
+            + " (it also counts a build just before the run, and the run itself)\n");
   }
 
   @Test

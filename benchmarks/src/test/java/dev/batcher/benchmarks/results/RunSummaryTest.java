@@ -42,8 +42,16 @@ class RunSummaryTest {
     return m;
   }
 
+  private static final RunConditions MACHINE =
+      new RunConditions(2, QUIET, AFTER, RunConditions.QUIET_SAMPLE, 0.03, 0.02);
+  private static final String[] MACHINE_LINES = {
+      "Machine: 2 cores; other processes used 3% of the CPU time in the 1.5 s before the run, 2%"
+          + " during it",
+      "  load average (1, 5, 15 min) 0.20 0.30 0.40 before the run, 1.90 1.20 0.70 after (it also"
+          + " counts a build just before the run, and the run itself)"};
+
   private static List<String> summary(List<JmhRecord> records) {
-    return RunSummary.lines(records, 2, QUIET, AFTER);
+    return RunSummary.lines(records, MACHINE);
   }
 
   @Test
@@ -60,8 +68,7 @@ class RunSummaryTest {
         "    abq    1.41×  ours ahead   (2 points: 1.00× to 2.00×)",
         "    gax    4.00×  ours ahead   (1 point)",
         "    not run: reactor, otel",
-        "Machine: 2 cores; load average (1, 5, 15 min) 0.20 0.30 0.40 before the run,"
-            + " 1.90 1.20 0.70 after");
+        MACHINE_LINES[0], MACHINE_LINES[1]);
   }
 
   @Test
@@ -145,43 +152,41 @@ class RunSummaryTest {
     assertThat(summary(List.of())).containsExactly(
         "Summary: ours (batcher) against each peer; a ratio above 1 means ours is ahead",
         "  no results to compare (no benchmark ran, or every one failed)",
-        "Machine: 2 cores; load average (1, 5, 15 min) 0.20 0.30 0.40 before the run,"
-            + " 1.90 1.20 0.70 after");
+        MACHINE_LINES[0], MACHINE_LINES[1]);
   }
 
   @Test
-  void busyMachineAtStart_warns() {
-    List<String> lines = RunSummary.lines(List.of(), 2, new LoadAverage(1.93, 2.34, 2.29),
-        new LoadAverage(2.31, 2.03, 2.18));
+  void severalModes_areComparedEachOnItsOwn() {
+    // -bm thrpt,sample: the sample rows' scores are times, the throughput rows' rates
+    JmhRecord oursRate = record(TP, "thrpt", params("library", "batcher"), 300, "ops/s", Map.of(),
+        Map.of());
+    JmhRecord abqRate = record(TP, "thrpt", params("library", "abq"), 100, "ops/s", Map.of(),
+        Map.of());
+    JmhRecord oursTime = record(TP, "sample", params("library", "batcher"), 2, "us/op",
+        Map.of("99.0", 10.0), Map.of());
+    JmhRecord abqTime = record(TP, "sample", params("library", "abq"), 1, "us/op",
+        Map.of("99.0", 40.0), Map.of());
 
-    assertThat(lines).endsWith(
-        "Machine: 2 cores; load average (1, 5, 15 min) 1.93 2.34 2.29 before the run,"
-            + " 2.31 2.03 2.18 after",
-        "WARNING: the machine was busy when the run started (1-minute load average 1.93, above"
-            + " 1.00 for 2 cores):",
-        "  other work (a build just before counts too) competed for the cores, so these numbers"
-            + " are noisy; rerun on a quiet machine before trusting a small difference");
+    assertThat(summary(List.of(oursRate, oursTime, abqRate, abqTime))).containsSubsequence(
+        "CoreThroughputBenchmark.submitToCompletion [thrpt]: score (ops/s), ours ÷ peer,",
+        "  at one point",
+        "    abq    3.00×  ours ahead   (1 point)",
+        "CoreThroughputBenchmark.submitToCompletion [sample]: p99 latency (us/op), peer ÷ ours,",
+        "  at one point",
+        "    abq    4.00×  ours ahead   (1 point)");
   }
 
   @Test
-  void loadAtHalfTheCores_isNotBusy_andTheLoadAfterTheRunDoesNotCount() {
-    // the run itself loads the machine: only the load at the start says whether others did
-    List<String> lines = RunSummary.lines(List.of(), 4, new LoadAverage(2.0, 1.0, 1.0),
-        new LoadAverage(9.0, 5.0, 2.0));
+  void jdbcRun_saysTheDatabaseCountsAsOther_andDoesNotWarnOfIt() {
+    JmhRecord write = record("dev.batcher.benchmarks.jdbc.JdbcWriteBenchmark.write", "thrpt",
+        params("mode", "batcher"), 1e5, "ops/s", Map.of(), Map.of());
+    RunConditions machine =
+        new RunConditions(2, QUIET, AFTER, RunConditions.QUIET_SAMPLE, 0.03, 0.60);
 
-    assertThat(lines).noneMatch(l -> l.startsWith("WARNING"));
-  }
-
-  @Test
-  void loadAverageFromTheJvmOnly_orNone() {
-    assertThat(RunSummary.lines(List.of(), 8, new LoadAverage(5.0, Double.NaN, Double.NaN),
-        LoadAverage.UNKNOWN)).contains(
-        "Machine: 8 cores; load average (1, 5, 15 min) 5.00 before the run, unknown after",
-        "WARNING: the machine was busy when the run started (1-minute load average 5.00, above"
-            + " 4.00 for 8 cores):");
-    assertThat(RunSummary.lines(List.of(), 1, LoadAverage.UNKNOWN, LoadAverage.UNKNOWN))
-        .last().isEqualTo("Machine: 1 core; no load average on this system, so whether other"
-            + " work competed for the cores is unknown");
+    assertThat(RunSummary.lines(List.of(write), machine))
+        .contains("Machine: 2 cores; other processes used 3% of the CPU time in the 1.5 s before"
+            + " the run, 60% during it (the database server counts as other)")
+        .noneMatch(l -> l.startsWith("WARNING"));
   }
 
   @Test
