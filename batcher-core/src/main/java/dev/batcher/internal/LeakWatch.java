@@ -119,10 +119,24 @@ final class LeakWatch implements Runnable {
     }
   }
 
-  /** The one Cleaner of every batcher, and its daemon thread, created with the first batcher. */
+  /**
+   * The one Cleaner of every batcher, and its daemon thread, created with the first batcher. The
+   * thread lives in the root thread group, as the JDK's own cleaner does, not in the group of
+   * whichever thread built the first batcher: a container that stops its application's threads
+   * by group (Maven's {@code exec:java}, some application servers) would otherwise wait on a
+   * thread that, like every Cleaner thread, does not stop when interrupted.
+   */
   private static final class Shared {
-    static final Cleaner CLEANER =
-        Cleaner.create(r -> new Thread(r, "batcher-cleaner")); // Cleaner makes it a daemon
+    static final Cleaner CLEANER = Cleaner.create( // Cleaner makes it a daemon
+        r -> new Thread(rootGroup(), r, "batcher-cleaner"));
+
+    private static ThreadGroup rootGroup() {
+      ThreadGroup g = Thread.currentThread().getThreadGroup();
+      while (g.getParent() != null) {
+        g = g.getParent();
+      }
+      return g;
+    }
   }
 
   /** The one shutdown hook of every batcher, installed with the first batcher. */

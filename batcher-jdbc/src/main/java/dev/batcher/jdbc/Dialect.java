@@ -80,7 +80,8 @@ public enum Dialect {
    * @param what what the identifier names, for the error message ("table", "column")
    * @param identifier the name, unquoted
    * @throws IllegalArgumentException if the database cannot hold the name: empty, a NUL character,
-   *     or longer than this dialect allows (PostgreSQL: 63 bytes of UTF-8)
+   *     longer than this dialect allows (PostgreSQL: 63 bytes of UTF-8), or on MariaDB/MySQL a
+   *     character beyond U+FFFF, such as an emoji (names are stored as utf8mb3)
    */
   public String quote(String what, String identifier) {
     if (identifier.isEmpty()) {
@@ -89,6 +90,11 @@ public enum Dialect {
     if (identifier.indexOf('\0') >= 0) {
       throw new IllegalArgumentException(what + " name must not contain a NUL character: '"
           + identifier.replace("\0", "\\0") + "'");
+    }
+    if (this == MARIADB && identifier.codePoints().anyMatch(Character::isSupplementaryCodePoint)) {
+      throw new IllegalArgumentException(what + " name '" + identifier + "' has a character"
+          + " beyond U+FFFF (such as an emoji), which MARIADB cannot hold in a name: it stores"
+          + " names as utf8mb3");
     }
     int length = this == POSTGRESQL
         ? identifier.getBytes(StandardCharsets.UTF_8).length

@@ -38,9 +38,15 @@ class SqlErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42P01", "42703", "42601", "28P01"})
+  @ValueSource(strings = {"42P01", "42703", "42601", "28P01", "21S01", "21002"})
   void missingObjectsSyntaxAndAuthentication_areAboutTheBatch(String state) {
     assertEverywhere(new SQLException("x", state), Kind.BATCH);
+  }
+
+  @Test
+  void postgresCardinalityViolation_isAboutItems() {
+    // "ON CONFLICT DO UPDATE command cannot affect row a second time": two items share a key
+    assertEverywhere(new SQLException("x", "21000"), Kind.ITEM);
   }
 
   @Test
