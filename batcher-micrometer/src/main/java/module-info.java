@@ -1,8 +1,9 @@
 /**
  * Micrometer meters for a batcher: {@link dev.batcher.micrometer.BatcherMetricsBinder} reads a
- * batcher's metrics snapshot through function counters, gauges and a function timer, and {@link
- * dev.batcher.micrometer.BatcherMetricsListener} records its batch events; the core itself never
- * depends on Micrometer.
+ * batcher's metrics snapshot through function counters and gauges, and {@link
+ * dev.batcher.micrometer.BatcherMetricsListener} records its events (item latencies, batch sizes,
+ * sink call times) into timers and a distribution summary; the core itself never depends on
+ * Micrometer.
  *
  * <p>Only {@code dev.batcher.micrometer} is API.
  */

@@ -7,7 +7,16 @@ package dev.batcher;
  * <p>Methods are called on batcher worker threads (batch and failure events) or on the producer's
  * thread (refusals, and evictions under {@link OverflowPolicy#DROP_OLDEST}), possibly from several
  * threads at once: implementations must be thread-safe and fast, and must not block. An exception
- * thrown by a listener is logged (rate-limited) and otherwise ignored.
+ * thrown by a listener is logged (rate-limited) and otherwise ignored: the items still end as they
+ * would have.
+ *
+ * <p><b>Events come before futures.</b> The events of items that end ({@link #onFailed}, {@link
+ * #onDropped}, {@link #onItemsCompleted}, and {@link #onBatch} for the sink call they ended in)
+ * are delivered after the batcher's counters ({@link Batcher#metrics()}) count them and before
+ * their futures complete. So once a caller has joined an item's future, or {@link Batcher#flush()},
+ * every event about those items has been delivered: a scrape of meters fed by the listener sees
+ * them. The price is that a listener's time delays those futures: keep it short. {@link
+ * #onRefused} comes before the refused item's future fails; {@link #onRetry} ends nothing.
  *
  * @param <T> the item type
  */
@@ -19,6 +28,19 @@ public interface BatcherListener<T> {
    * @param event the batch's cause, size, outcome and duration
    */
   default void onBatch(BatchEvent event) {}
+
+  /**
+   * Called when items ended, with each one's enqueue-to-completion latency: once per group of
+   * items that end together (a sink call's items, the items a delivery timeout or an eviction
+   * drops), on the thread that ends them, before their futures complete. Every ending the
+   * batcher's {@link BatcherMetrics#latency()} records is reported here, with the same value.
+   *
+   * <p>Costs nothing unless overridden: a listener that keeps this empty default is never called
+   * and no view is made. The view is valid only during the call.
+   *
+   * @param latencies the latencies, in nanoseconds, one per item
+   */
+  default void onItemsCompleted(ItemLatencies latencies) {}
 
   /**
    * Called when {@code item} was refused at submit time.

@@ -2,6 +2,7 @@ package dev.batcher.internal;
 
 import dev.batcher.BatchEvent;
 import dev.batcher.BatcherListener;
+import dev.batcher.ItemLatencies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,8 @@ final class Events<T> {
   final LossLog losses;
   /** True unless the listener keeps BatcherListener's empty onBatch: then no event is built. */
   final boolean wantsBatches;
+  /** True unless the listener keeps the empty onItemsCompleted: then no latency view is made. */
+  final boolean wantsLatencies;
 
   Events(BatcherConfig<T> config, Counters counters) {
     this.name = config.name();
@@ -32,6 +35,7 @@ final class Events<T> {
     this.warnings = new RateLimitedLog(LOG, config.timeSource());
     this.losses = new LossLog(LOG, config, counters);
     this.wantsBatches = overrides(listener, "onBatch", BatchEvent.class);
+    this.wantsLatencies = overrides(listener, "onItemsCompleted", ItemLatencies.class);
   }
 
   /** Runs a listener call; a listener that throws is logged and otherwise ignored. */

@@ -134,14 +134,12 @@ final class Outcomes<T> {
       }
     }
     counters.batch(flight.cause, entries.size());
-    s.commit(now, soleWorker);
+    // The event goes out inside the commit, before the futures complete (BatcherListener).
+    BatchEvent event = events.wantsBatches ? new BatchEvent(flight.cause, entries.size(),
+        flight.weight, ok, entries.size() - ok, sinkNanos) : null;
+    s.commit(now, soleWorker, event);
     if (again != null) {
       again.schedule();
-    }
-    if (events.wantsBatches) {
-      BatchEvent event = new BatchEvent(flight.cause, entries.size(), flight.weight, ok,
-          entries.size() - ok, sinkNanos);
-      events.notify(() -> events.listener.onBatch(event));
     }
   }
 

@@ -2,8 +2,10 @@ package dev.batcher.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.batcher.BatchEvent;
 import dev.batcher.DropReason;
 import dev.batcher.DroppedItemException;
+import dev.batcher.ItemLatencies;
 import dev.batcher.ItemWriteException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,8 +15,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Collects the endings of a group of entries and applies them in one go, in this order:
  * dead-letter handlers first (their outcome decides how a future fails), then counters (so a test
- * that waits on a future sees them), capacity (so a callback that submits finds room), futures,
- * flush epochs and the termination check, and last the listener. Every ending passes {@link
+ * that waits on a future sees them), capacity (so a callback that submits finds room), the
+ * listener (failures and drops, the latencies, the sink call's event: before the futures, so that
+ * whoever joined a future finds the events delivered), futures, and last flush epochs and the
+ * termination check (so a terminated batcher sends no more events). Every ending passes {@link
  * Entry#tryFinish()} first, so an entry ends exactly once whichever thread gets there.
  *
  * <p>Thread-safety: one thread fills and commits a settlement; commit only once.
@@ -104,18 +108,23 @@ final class Settlement<T> {
   }
 
   void commit() {
-    commit(settler.time.nanoTime(), false);
+    commit(settler.time.nanoTime(), false, null);
   }
 
   /**
    * Commits with {@code now} as the completion time of every entry (for the latencies); {@code
    * shareClock} only from the sole worker (see {@link FormerSignal#settling}): completing
    * thousands of futures takes long enough that producers would otherwise read the clock
-   * meanwhile.
+   * meanwhile. {@code batch}, if not null, is the event of the sink call these endings came from,
+   * delivered with the other events, before the futures complete.
    */
-  void commit(long now, boolean shareClock) {
+  void commit(long now, boolean shareClock, @Nullable BatchEvent batch) {
     int n = this.n;
     if (n == 0) {
+      if (batch != null) { // its items had all ended already (dropped while the call ran)
+        Events<T> events = settler.events;
+        events.notify(() -> events.listener.onBatch(batch));
+      }
       return;
     }
     Entry<T>[] ended = this.ended;
@@ -139,14 +148,66 @@ final class Settlement<T> {
     }
     settler.intake.release(n);
     settler.room.signal(n);
+    notifyListener(kinds, n, now, batch);
     complete(ended, errors, n, now, shareClock);
     // A caller may keep a future: it must not keep the item and the epochs reachable. The pass
     // that counts epochs forgets them (items only if no sink call still reads them).
     countFinishedByEpoch(ended, n, forgetItems);
     settler.flushes.poll();
     settler.lifecycle.afterRelease();
+  }
+
+  /**
+   * The listener's events for these endings: failures and drops, the latencies (only if the
+   * listener wants them: a view, no copy), then the sink call's event. Each call is guarded: a
+   * listener that throws is logged, and the futures are completed all the same.
+   */
+  private void notifyListener(byte @Nullable [] kinds, int n, long now,
+      @Nullable BatchEvent batch) {
+    Events<T> events = settler.events;
     if (kinds != null) {
       notifyEndings(kinds, requireNonNull(details), requireNonNull(items), n);
+    }
+    if (events.wantsLatencies) {
+      Latencies latencies = new Latencies(ended, n, now);
+      events.notify(() -> events.listener.onItemsCompleted(latencies));
+    }
+    if (batch != null) {
+      events.notify(() -> events.listener.onBatch(batch));
+    }
+  }
+
+  /**
+   * The latencies of the first {@code n} entries, ended at {@code now}: the very values {@link
+   * #complete} records in the histogram.
+   */
+  private static final class Latencies implements ItemLatencies {
+    private final Entry<?>[] ended;
+    private final int n;
+    private final long now;
+
+    Latencies(Entry<?>[] ended, int n, long now) {
+      this.ended = ended;
+      this.n = n;
+      this.now = now;
+    }
+
+    @Override
+    public int count() {
+      return n;
+    }
+
+    @Override
+    public long nanos(int index) {
+      if (index < 0 || index >= n) {
+        throw new IndexOutOfBoundsException("index must be from 0 to " + (n - 1) + ": " + index);
+      }
+      return now - ended[index].acceptedAt;
+    }
+
+    @Override
+    public String toString() {
+      return "ItemLatencies{count=" + n + "}";
     }
   }
 

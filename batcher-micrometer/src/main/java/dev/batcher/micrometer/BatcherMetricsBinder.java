@@ -4,43 +4,41 @@ import static java.util.Objects.requireNonNull;
 
 import dev.batcher.Batcher;
 import dev.batcher.BatcherMetrics;
-import dev.batcher.Distribution;
 import dev.batcher.DropReason;
 import dev.batcher.FlushCause;
 import dev.batcher.RefusalReason;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.WeakHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Binds a {@link Batcher}'s metrics to a Micrometer {@link MeterRegistry}: counters, gauges and a
- * timer that read the batcher's {@linkplain Batcher#metrics() snapshot} whenever the registry
- * asks, and, with a {@link BatcherMetricsListener} registered on the batcher's builder, the batch
- * events. Every meter is tagged {@code name=<the batcher's name>}, plus the {@linkplain
- * Builder#tags extra tags}.
+ * Binds a {@link Batcher}'s metrics to a Micrometer {@link MeterRegistry}: counters and gauges that
+ * read the batcher's {@linkplain Batcher#metrics() snapshot} whenever the registry asks, and, with
+ * a {@link BatcherMetricsListener} registered on the batcher's builder, timers and a distribution
+ * summary recorded from its events. Every meter is tagged {@code name=<the batcher's name>}, plus
+ * the {@linkplain Builder#tags extra tags}.
  *
  * <pre>{@code
  * BatcherMetricsListener events = new BatcherMetricsListener();
  * Batcher<Like> likes = Batcher.builder(sink).name("likes").listener(events).build();
- * BatcherMetricsBinder.builder(likes).listener(events).build().bindTo(registry);
+ * BatcherMetricsBinder metrics = BatcherMetricsBinder.builder(likes).listener(events).build();
+ * metrics.bindTo(registry);
+ * ...
+ * likes.close();
+ * metrics.close(); // removes the meters
  * }</pre>
  *
  * <h2>Meters</h2>
@@ -74,13 +72,9 @@ import org.jspecify.annotations.Nullable;
  *       <td>sink calls under way</td></tr>
  *   <tr><td>{@code batcher.sink.calls.abandoned}</td><td>gauge</td><td></td>
  *       <td>sink calls abandoned after the delivery timeout that have not returned yet</td></tr>
- *   <tr><td>{@code batcher.latency}</td><td>function timer</td><td></td>
- *       <td>enqueue-to-completion time of finished items: count and total</td></tr>
- *   <tr><td>{@code batcher.latency.max}</td><td>time gauge</td><td></td>
- *       <td>the longest enqueue-to-completion time since the batcher started</td></tr>
- *   <tr><td>{@code batcher.latency.percentile}</td><td>time gauge</td><td>{@code phi}: {@code
- *       0.5}, {@code 0.9}, {@code 0.99}, {@code 0.999}</td><td>only with {@link
- *       Builder#percentiles()}: percentiles of the enqueue-to-completion time</td></tr>
+ *   <tr><td>{@code batcher.latency}</td><td>timer</td><td></td>
+ *       <td>only with a {@linkplain Builder#listener listener}: each item's enqueue-to-completion
+ *       time, whatever its outcome</td></tr>
  *   <tr><td>{@code batcher.batch.size}</td><td>distribution summary</td><td></td>
  *       <td>only with a {@linkplain Builder#listener listener}: items per sink call</td></tr>
  *   <tr><td>{@code batcher.sink.duration}</td><td>timer</td><td></td>
@@ -88,13 +82,12 @@ import org.jspecify.annotations.Nullable;
  * </table>
  *
  * <p>Items count as {@link BatcherMetrics} counts them: an item merged by coalescing counts once
- * per submit. The latency meters read the batcher's own histogram, since no event carries an
- * item's enqueue time: they cover every finished item since the batcher started, and its
- * percentiles are within about 6% (log-linear buckets) and never decay. The listener's meters are
- * ordinary Micrometer meters: {@link Builder#percentiles()} publishes their percentiles the way
- * Micrometer does (over its rolling window), and a {@code MeterFilter} may configure them further
- * (a percentile histogram, service level objectives). Percentile gauges follow Micrometer's naming
- * ({@code <name>.percentile} tagged {@code phi}) in registries that publish percentiles as gauges.
+ * per submit in the counters, and shares its entry's one value in {@code batcher.latency}, whose
+ * count and total match the snapshot's {@code latency()} for the items that ended after binding.
+ * The three listener meters are ordinary Micrometer meters: their max and, with {@link
+ * Builder#percentiles()}, their percentiles decay over Micrometer's rolling window, {@link
+ * Builder#percentileHistogram()} adds histogram buckets, and a {@code MeterFilter} may configure
+ * them further (service level objectives, other percentiles, the window).
  *
  * <h2>Lifecycle</h2>
  * Each meter reads a fresh snapshot when the registry asks for its value. A closed batcher's meters
@@ -102,31 +95,40 @@ import org.jspecify.annotations.Nullable;
  * weakly: once it is garbage-collected, its counters keep their last values and its gauges read
  * NaN. {@link #close()} removes this binder's meters from every registry it bound them to.
  *
- * <p>Binding twice to the same registry does nothing the second time. Binding a batcher to a
- * registry that already holds the meters of a batcher with the same name and tags is refused:
- * Micrometer would keep the first meters, which read the first batcher. Thread-safe.
+ * <p>Binding twice to the same registry does nothing the second time, as long as the registry
+ * still holds the meters (after {@code registry.clear()} it binds them again). Binding a batcher to
+ * a registry that already holds a {@code batcher.items.submitted} with exactly its name and tags
+ * (after the registry's common tags and filters) is refused: Micrometer would keep the first
+ * meters, which read the first batcher. The registry itself is asked, so meters removed by any
+ * means free the name. For a {@link CompositeMeterRegistry}, each registry in it is asked too.
+ * Thread-safe.
  */
 public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
-  /** The percentiles the batcher's histogram reports, and that {@link Builder#percentiles} adds. */
+  /** The percentiles that {@link Builder#percentiles} publishes. */
   static final double[] PERCENTILES = {0.5, 0.9, 0.99, 0.999};
+
+  /** The meter every binder registers first: the one whose presence says a name is taken. */
+  private static final String CLAIM = "batcher.items.submitted";
+  /**
+   * Serializes the claims of all binders, so that two binding the same name at once cannot both
+   * find it free. Binding is rare; nothing else takes this lock.
+   */
+  private static final Object CLAIMS = new Object();
 
   private final Batcher<?> batcher;
   private final @Nullable BatcherMetricsListener listener;
   private final boolean percentiles;
+  private final boolean histogram;
   private final Tags tags;
-  /** The meters registered in each registry, for {@link #close()}. Guarded by this. */
+  /** The meters registered in each registry, the claim first, for {@link #close()}. Guarded by this. */
   private final Map<MeterRegistry, List<Meter>> bound = new IdentityHashMap<>();
-  /**
-   * Per registry (held weakly), the tags of the batchers bound to it by any binder: a second
-   * batcher with the same name and tags would only ever show the first one's numbers.
-   */
-  private static final Map<MeterRegistry, Set<Tags>> TAKEN = new WeakHashMap<>();
 
   private BatcherMetricsBinder(Builder builder) {
     this.batcher = builder.batcher;
     this.listener = builder.listener;
     this.percentiles = builder.percentiles;
+    this.histogram = builder.histogram;
     Tags extra = builder.tags == null ? Tags.empty() : builder.tags;
     this.tags = Tags.of("name", batcher.name()).and(extra);
   }
@@ -144,7 +146,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
   /**
    * Returns a binder for {@code batcher} with every option at its default: no listener (so no
-   * {@code batcher.batch.size} or {@code batcher.sink.duration}), no percentiles, no extra tags.
+   * {@code batcher.latency}, {@code batcher.batch.size} or {@code batcher.sink.duration}), no
+   * percentiles, no extra tags.
    *
    * @param batcher the batcher whose metrics the binder publishes
    * @return the binder; it registers nothing until {@link #bindTo} is called
@@ -156,35 +159,38 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
   /**
    * Registers the batcher's meters in {@code registry}, and starts the listener recording into it.
-   * Does nothing if this binder already bound them there.
+   * Does nothing if this binder already bound them there and the registry still holds them.
    *
    * @throws NullPointerException if {@code registry} is null
-   * @throws IllegalStateException if {@code registry} already holds the meters of a batcher with
-   *     the same name and tags, or if the listener records another batcher
+   * @throws IllegalStateException if {@code registry}, or a registry in it if it is a {@link
+   *     CompositeMeterRegistry}, already holds the meters of a batcher with the same name and
+   *     tags, or if the listener records another batcher
    */
   @Override
   public synchronized void bindTo(MeterRegistry registry) {
     requireNonNull(registry, "registry");
-    if (bound.containsKey(registry)) {
-      return;
-    }
-    // Exactly these tags, as the binders gave them: a registry's find(...).tags(...) would also
-    // match a batcher of the same name with more tags, and its common tags hide exact matches.
-    synchronized (TAKEN) {
-      if (!TAKEN.computeIfAbsent(registry, r -> new HashSet<>()).add(tags)) {
-        throw new IllegalStateException("the registry already holds the meters of a batcher named"
-            + " '" + batcher.name() + "' with tags " + tags
-            + ": give each batcher a distinct name, or close the earlier binder");
+    List<Meter> earlier = bound.get(registry);
+    if (earlier != null) {
+      if (holds(registry, earlier.get(0))) {
+        return;
       }
+      // The registry lost them (cleared, or removed one by one): forget them and bind afresh.
+      // Only stop recording: the ids may belong to another binder's meters by now.
+      if (listener != null) {
+        listener.detach(bound.remove(registry));
+      }
+      bound.remove(registry);
     }
     List<Meter> meters = new ArrayList<>();
+    synchronized (CLAIMS) {
+      claim(registry, meters);
+    }
     try {
-      if (listener != null) {
-        meters.addAll(listener.attach(batcher, registry, tags, percentiles));
-      }
       bindCounters(registry, meters);
       bindGauges(registry, meters);
-      bindLatency(registry, meters);
+      if (listener != null) {
+        meters.addAll(listener.attach(batcher, registry, tags, percentiles, histogram));
+      }
     } catch (RuntimeException e) { // a registry that refuses a meter: leave nothing half-bound
       unbind(registry, meters);
       throw e;
@@ -192,9 +198,79 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     bound.put(registry, meters);
   }
 
+  /**
+   * Registers the claim meter in {@code registry}, unless a meter with its id is there already:
+   * Micrometer would hand back that one, which reads another batcher (or is not ours at all). The
+   * registry's own filters and common tags make the id, so unless a meter with exactly these tags
+   * is there, the registry is asked by registering and comparing identities, not by comparing
+   * tags (a meter with more tags may have the registry's common tags, or be another batcher's with
+   * extra ones). The registries inside a composite are asked the same way first (and the meter
+   * removed again), since the composite would quietly adopt a child's meter with the same id.
+   */
+  private void claim(MeterRegistry registry, List<Meter> meters) {
+    if (registry instanceof CompositeMeterRegistry composite) {
+      for (MeterRegistry child : descendants(composite, new ArrayList<>())) {
+        Meter probe = claimIn(child, "a registry in the composite");
+        child.remove(probe); // just created: ours to remove
+      }
+    }
+    meters.add(claimIn(registry, "the registry"));
+  }
+
+  /** Registers the claim meter in {@code registry}; refuses if it was there already. */
+  private Meter claimIn(MeterRegistry registry, String which) {
+    List<Meter> before = new ArrayList<>(registry.find(CLAIM).meters());
+    for (Meter m : before) {
+      // The plain case, without registering (Micrometer logs a warning for a repeated one).
+      if (Tags.of(m.getId().getTags()).equals(tags)) {
+        throw taken(which);
+      }
+    }
+    // Otherwise only registering tells: the registry's filters and common tags make the id.
+    Meter claim = bindClaim(registry);
+    for (Meter m : before) {
+      if (m == claim) {
+        throw taken(which);
+      }
+    }
+    return claim;
+  }
+
+  private IllegalStateException taken(String which) {
+    return new IllegalStateException(which + " already holds the meters of a batcher named '"
+        + batcher.name() + "' with tags " + tags
+        + ": give each batcher a distinct name, or close the earlier binder");
+  }
+
+  /** The non-composite registries inside {@code composite}, at any depth. */
+  private static List<MeterRegistry> descendants(
+      CompositeMeterRegistry composite, List<MeterRegistry> into) {
+    for (MeterRegistry child : composite.getRegistries()) {
+      if (child instanceof CompositeMeterRegistry inner) {
+        descendants(inner, into);
+      } else {
+        into.add(child);
+      }
+    }
+    return into;
+  }
+
+  /** Whether {@code registry} still holds {@code meter} itself. */
+  private static boolean holds(MeterRegistry registry, Meter meter) {
+    for (Meter m : registry.find(meter.getId().getName()).meters()) {
+      if (m == meter) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Meter bindClaim(MeterRegistry registry) {
+    return counter(registry, CLAIM, Tags.empty(),
+        "Items passed to submit or offer, refused ones included", BatcherMetrics::submitted);
+  }
+
   private void bindCounters(MeterRegistry registry, List<Meter> meters) {
-    meters.add(counter(registry, "batcher.items.submitted", Tags.empty(),
-        "Items passed to submit or offer, refused ones included", BatcherMetrics::submitted));
     // One description per name: Prometheus shows one HELP line for all of a name's tags.
     meters.add(items(registry, "succeeded", BatcherMetrics::succeeded));
     meters.add(items(registry, "dead_lettered", BatcherMetrics::deadLettered));
@@ -234,33 +310,6 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
         BatcherMetrics::abandonedCallsRunning));
   }
 
-  private void bindLatency(MeterRegistry registry, List<Meter> meters) {
-    meters.add(FunctionTimer.builder("batcher.latency", batcher,
-            b -> b.metrics().latency().count(),
-            b -> totalNanos(b.metrics().latency()),
-            TimeUnit.NANOSECONDS)
-        .description("Enqueue-to-completion time of finished items")
-        .tags(tags)
-        .register(registry));
-    meters.add(latencyGauge(registry, "batcher.latency.max", Tags.empty(),
-        "The longest enqueue-to-completion time since the batcher started", Distribution::max));
-    if (percentiles) {
-      List<ToLongFunction<Distribution>> values = List.of(
-          Distribution::p50, Distribution::p90, Distribution::p99, Distribution::p999);
-      for (int i = 0; i < PERCENTILES.length; i++) {
-        meters.add(latencyGauge(registry, "batcher.latency.percentile",
-            Tags.of("phi", Double.toString(PERCENTILES[i])),
-            "Percentile of the enqueue-to-completion time since the batcher started",
-            values.get(i)));
-      }
-    }
-  }
-
-  /** The total of a distribution's values, from its mean: exact up to double rounding. */
-  private static double totalNanos(Distribution d) {
-    return d.mean() * d.count();
-  }
-
   private Meter items(MeterRegistry registry, String outcome, ToLongFunction<BatcherMetrics> f) {
     return counter(registry, "batcher.items", Tags.of("outcome", outcome),
         "Items that ended, by outcome: succeeded, dead_lettered, failed, refused, dropped", f);
@@ -282,15 +331,6 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
         .register(registry);
   }
 
-  private Meter latencyGauge(MeterRegistry registry, String name, Tags extra, String description,
-      ToLongFunction<Distribution> f) {
-    return TimeGauge.builder(name, batcher, TimeUnit.NANOSECONDS,
-            b -> f.applyAsLong(b.metrics().latency()))
-        .description(description)
-        .tags(tags.and(extra))
-        .register(registry);
-  }
-
   private static String tagValue(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT);
   }
@@ -305,15 +345,17 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     bound.clear();
   }
 
+  /**
+   * Stops recording into {@code meters} and removes those the registry still holds: by identity,
+   * since {@code remove} goes by id, and after a {@code clear()} the id may be another's.
+   */
   private void unbind(MeterRegistry registry, List<Meter> meters) {
     if (listener != null) {
       listener.detach(meters);
     }
-    meters.forEach(registry::remove);
-    synchronized (TAKEN) {
-      Set<Tags> taken = TAKEN.get(registry);
-      if (taken != null) {
-        taken.remove(tags);
+    for (Meter m : meters) {
+      if (holds(registry, m)) {
+        registry.remove(m);
       }
     }
   }
@@ -321,7 +363,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
   @Override
   public String toString() {
     return "BatcherMetricsBinder{batcher=" + batcher.name() + ", tags=" + tags + ", percentiles="
-        + percentiles + ", listener=" + (listener != null) + "}";
+        + percentiles + ", percentileHistogram=" + histogram + ", listener=" + (listener != null)
+        + "}";
   }
 
   /**
@@ -332,6 +375,7 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     private final Batcher<?> batcher;
     private @Nullable BatcherMetricsListener listener;
     private boolean percentiles;
+    private boolean histogram;
     private @Nullable Tags tags;
 
     private Builder(Batcher<?> batcher) {
@@ -340,8 +384,8 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
     /**
      * Sets the listener registered on the batcher's builder, whose events give {@code
-     * batcher.batch.size} and {@code batcher.sink.duration}. Default none: those two meters are
-     * not registered.
+     * batcher.latency}, {@code batcher.batch.size} and {@code batcher.sink.duration}. Default none:
+     * those three meters are not registered.
      *
      * @param listener the listener given to the batcher's builder
      * @return this builder
@@ -357,10 +401,11 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * Publishes percentiles (0.5, 0.9, 0.99, 0.999): the {@code batcher.latency.percentile}
-     * gauges, read from the batcher's histogram, and the percentiles of the listener's {@code
-     * batcher.batch.size} and {@code batcher.sink.duration}, computed by Micrometer. Default off:
-     * they cost a few meters (and the listener's a little memory and time per sink call).
+     * Publishes percentiles (0.5, 0.9, 0.99, 0.999) of the listener's meters, {@code
+     * batcher.latency}, {@code batcher.batch.size} and {@code batcher.sink.duration}, computed by
+     * Micrometer over its rolling window (in Prometheus, {@code quantile} series). Needs a {@link
+     * #listener}. Default off: percentiles cost memory and time per recorded value, and cannot be
+     * aggregated across instances (see {@link #percentileHistogram()} for that).
      *
      * @return this builder
      * @throws IllegalStateException if already called
@@ -370,6 +415,22 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
         throw new IllegalStateException("percentiles was already set");
       }
       percentiles = true;
+      return this;
+    }
+
+    /**
+     * Publishes a percentile histogram of the listener's meters (in Prometheus, {@code _bucket}
+     * series, which a query aggregates across instances with {@code histogram_quantile}). Needs a
+     * {@link #listener}. Default off: a few dozen series per meter.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already called
+     */
+    public Builder percentileHistogram() {
+      if (histogram) {
+        throw new IllegalStateException("percentileHistogram was already set");
+      }
+      histogram = true;
       return this;
     }
 
@@ -403,8 +464,14 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
      * Builds the binder.
      *
      * @return the binder; it registers nothing until {@link #bindTo} is called
+     * @throws IllegalStateException if {@link #percentiles()} or {@link #percentileHistogram()} is
+     *     set without a {@link #listener}
      */
     public BatcherMetricsBinder build() {
+      if (listener == null && (percentiles || histogram)) {
+        throw new IllegalStateException((percentiles ? "percentiles" : "percentileHistogram")
+            + " needs a listener: it applies to the meters the listener's events feed");
+      }
       return new BatcherMetricsBinder(this);
     }
   }

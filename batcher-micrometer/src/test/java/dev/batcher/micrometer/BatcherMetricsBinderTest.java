@@ -2,12 +2,14 @@ package dev.batcher.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.batcher.BatchResult;
 import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
 import dev.batcher.BatcherBuilder;
+import dev.batcher.Distribution;
 import dev.batcher.DroppedItemException;
 import dev.batcher.InMemoryDeadLetters;
 import dev.batcher.OverflowPolicy;
@@ -15,14 +17,18 @@ import dev.batcher.RejectedItemException;
 import dev.batcher.RetryPolicy;
 import dev.batcher.testing.ManualTimeSource;
 import dev.batcher.testing.RecordingSink;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +42,7 @@ class BatcherMetricsBinderTest {
   private final ManualTimeSource clock = new ManualTimeSource();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<Batcher<?>> open = new ArrayList<>();
+  private final Map<String, Batcher<?>> byName = new HashMap<>();
 
   @AfterEach
   void closeAll() {
@@ -47,13 +54,24 @@ class BatcherMetricsBinderTest {
     BatcherMetricsListener events = new BatcherMetricsListener();
     Batcher<T> b = builder.timeSource(clock).listener(events).build();
     open.add(b);
+    byName.put(b.name(), b);
     BatcherMetricsBinder.builder(b).listener(events).build().bindTo(registry);
     return b;
   }
 
+  /**
+   * Waits for the readings, then checks that the latency timer, fed by the listener, counts what
+   * the snapshot's latency distribution counts.
+   */
   private void awaitMeters(String name, MeterReadings expected) {
     await().untilAsserted(
         () -> assertThat(MeterReadings.read(registry, name)).isEqualTo(expected.values()));
+    Distribution latency = byName.get(name).metrics().latency();
+    Timer timer = registry.get("batcher.latency").tag("name", name).timer();
+    assertThat(timer.count()).isEqualTo(latency.count());
+    assertThat(timer.totalTime(TimeUnit.NANOSECONDS))
+        .isCloseTo(latency.mean() * latency.count(), within(1.0));
+    assertThat(timer.max(TimeUnit.NANOSECONDS)).isEqualTo(latency.max());
   }
 
   private static Throwable failureOf(CompletableFuture<?> f) {
@@ -76,7 +94,7 @@ class BatcherMetricsBinderTest {
         .set("batcher.flushes{cause=flush} count", 1)
         .set("batcher.latency count", 10)
         .set("batcher.latency total_time", 0.030) // 8 x 2 ms + 2 x 7 ms
-        .set("batcher.latency.max value", 0.007)
+        .set("batcher.latency max", 0.007)
         .set("batcher.batch.size count", 3)
         .set("batcher.batch.size total", 10)
         .set("batcher.batch.size max", 4)
@@ -119,7 +137,7 @@ class BatcherMetricsBinderTest {
         .set("batcher.retries count", 3)
         .set("batcher.latency count", 3)
         .set("batcher.latency total_time", 3) // each item waited out the 1 s backoff
-        .set("batcher.latency.max value", 1)
+        .set("batcher.latency max", 1)
         .set("batcher.batch.size count", 2)
         .set("batcher.batch.size total", 6)
         .set("batcher.batch.size max", 3)
@@ -233,7 +251,7 @@ class BatcherMetricsBinderTest {
         .set("batcher.sink.calls.abandoned value", 1)
         .set("batcher.latency count", 2)
         .set("batcher.latency total_time", 10) // 0 waited 10 s, 1 was evicted at once
-        .set("batcher.latency.max value", 10));
+        .set("batcher.latency max", 10));
 
     gate.release(2); // the abandoned call returns; 2 is written
     await().until(() -> views.metrics().succeeded() == 1);
@@ -246,7 +264,7 @@ class BatcherMetricsBinderTest {
         .set("batcher.flushes{cause=size} count", 2)
         .set("batcher.latency count", 3)
         .set("batcher.latency total_time", 15) // and 2 waited 5 s
-        .set("batcher.latency.max value", 10)
+        .set("batcher.latency max", 10)
         // An abandoned call sends no event: only the call that wrote 2 is in the listener's meters.
         .set("batcher.batch.size count", 1)
         .set("batcher.batch.size total", 1)

@@ -2,17 +2,22 @@ package dev.batcher.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.batcher.Batcher;
-import dev.batcher.BatcherMetrics;
 import dev.batcher.testing.ManualTimeSource;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +82,9 @@ class BinderLifecycleTest {
         .hasMessage("listener was already set to BatcherMetricsListener{unbound, registries=0}");
     assertThatThrownBy(builder::percentiles)
         .isInstanceOf(IllegalStateException.class).hasMessage("percentiles was already set");
+    builder.percentileHistogram();
+    assertThatThrownBy(builder::percentileHistogram).isInstanceOf(IllegalStateException.class)
+        .hasMessage("percentileHistogram was already set");
     assertThatThrownBy(() -> builder.tags(Tags.of("app", "other")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("tags was already set to [tag(app=shop)]");
@@ -114,10 +122,21 @@ class BinderLifecycleTest {
         .set("batcher.items{outcome=succeeded} count", 10)
         .set("batcher.flushes{cause=size} count", 2)
         .set("batcher.flushes{cause=flush} count", 1)
-        .set("batcher.latency count", 10)
-        .set("batcher.latency total_time", 0.030)
-        .set("batcher.latency.max value", 0.007)
+        .without("batcher.latency")
         .values());
+  }
+
+  @Test
+  void percentilesOrHistogramWithoutListener_areRejectedAtBuild() {
+    Batcher<Integer> likes = batcher("likes");
+    assertThatThrownBy(() -> BatcherMetricsBinder.builder(likes).percentiles().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("percentiles needs a listener: it applies to the meters the listener's "
+            + "events feed");
+    assertThatThrownBy(() -> BatcherMetricsBinder.builder(likes).percentileHistogram().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("percentileHistogram needs a listener: it applies to the meters the "
+            + "listener's events feed");
   }
 
   // ------------------------------------------------------------------------------ binding
@@ -187,6 +206,94 @@ class BinderLifecycleTest {
   }
 
   @Test
+  void theNameIsFreeAgain_whenTheRegistryLosesTheMeters() {
+    BatcherMetricsBinder.of(batcher("likes")).bindTo(registry);
+    registry.clear();
+    BatcherMetricsBinder.of(batcher("likes")).bindTo(registry); // as after a restart
+
+    SimpleMeterRegistry other = new SimpleMeterRegistry();
+    BatcherMetricsBinder.of(batcher("views")).bindTo(other);
+    new ArrayList<>(other.getMeters()).forEach(other::remove);
+    BatcherMetricsBinder.of(batcher("views")).bindTo(other);
+    assertThat(meterCount(other, "views")).isEqualTo(meterCount(registry, "likes"));
+  }
+
+  @Test
+  void aBinderWhoseMetersWereCleared_bindsAgainAndRecordsOnce() {
+    BatcherMetricsListener events = new BatcherMetricsListener();
+    Batcher<Integer> likes = batcher("likes", events);
+    BatcherMetricsBinder binder = BatcherMetricsBinder.builder(likes).listener(events).build();
+    binder.bindTo(registry);
+    long meters = meterCount(registry, "likes");
+    registry.clear();
+    binder.bindTo(registry);
+    Scenarios.tenItems(likes, clock);
+
+    assertThat(meterCount(registry, "likes")).isEqualTo(meters);
+    assertThat(events).hasToString("BatcherMetricsListener{batcher=likes, registries=1}");
+    assertThat(registry.get("batcher.latency").timer().count()).isEqualTo(10);
+    binder.close();
+    assertThat(registry.getMeters()).isEmpty();
+  }
+
+  @Test
+  void closingAStaleBinder_leavesTheMetersOfItsSuccessorAlone() {
+    BatcherMetricsBinder first = BatcherMetricsBinder.of(batcher("likes"));
+    first.bindTo(registry);
+    registry.clear();
+    BatcherMetricsBinder.of(batcher("likes")).bindTo(registry);
+    long meters = meterCount(registry, "likes");
+
+    first.close(); // its meters are gone; the same ids are the successor's now
+
+    assertThat(meterCount(registry, "likes")).isEqualTo(meters);
+  }
+
+  @Test
+  void composite_aChildHoldingTheName_refusesEitherWay() {
+    CompositeMeterRegistry composite = new CompositeMeterRegistry();
+    SimpleMeterRegistry child = new SimpleMeterRegistry();
+    composite.add(child);
+
+    // Through the composite first: the child holds its meters too.
+    BatcherMetricsBinder.of(batcher("likes")).bindTo(composite);
+    assertThatThrownBy(() -> BatcherMetricsBinder.of(batcher("likes")).bindTo(child))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the registry already holds the meters of a batcher named 'likes' with tags "
+            + "[tag(name=likes)]: give each batcher a distinct name, or close the earlier binder");
+
+    // The child first: the composite would adopt the child's meters, reading the first batcher.
+    BatcherMetricsBinder.of(batcher("views")).bindTo(child);
+    long childMeters = child.getMeters().size();
+    assertThatThrownBy(() -> BatcherMetricsBinder.of(batcher("views")).bindTo(composite))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a registry in the composite already holds the meters of a batcher named "
+            + "'views' with tags [tag(name=views)]: give each batcher a distinct name, or close "
+            + "the earlier binder");
+    assertThat(child.getMeters()).hasSize((int) childMeters);
+    assertThat(composite.find("batcher.items.submitted").tag("name", "views").meters()).isEmpty();
+
+    // Another name binds through the composite into the child.
+    BatcherMetricsBinder clicks = BatcherMetricsBinder.of(batcher("clicks"));
+    clicks.bindTo(composite);
+    assertThat(meterCount(child, "clicks")).isEqualTo(meterCount(child, "views"));
+    clicks.close();
+    assertThat(meterCount(child, "clicks")).isZero();
+  }
+
+  @Test
+  void aMeterOfAnotherKindWithTheClaimedId_isRefused() {
+    registry.counter("batcher.items.submitted", "name", "likes").increment(5);
+
+    assertThatThrownBy(() -> BatcherMetricsBinder.of(batcher("likes")).bindTo(registry))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("the registry already holds the meters of a batcher named "
+            + "'likes'");
+    assertThat(registry.getMeters()).hasSize(1);
+    assertThat(registry.get("batcher.items.submitted").counter().count()).isEqualTo(5);
+  }
+
+  @Test
   void oneListenerForTwoBatchers_isRefused() {
     BatcherMetricsListener events = new BatcherMetricsListener();
     Batcher<Integer> likes = batcher("likes", events);
@@ -246,7 +353,7 @@ class BinderLifecycleTest {
             .set("batcher.flushes{cause=flush} count", 1)
             .set("batcher.latency count", 10)
             .set("batcher.latency total_time", 0.030)
-            .set("batcher.latency.max value", 0.007)
+            .set("batcher.latency max", 0.007)
             .set("batcher.batch.size count", 3)
             .set("batcher.batch.size total", 10)
             .set("batcher.batch.size max", 4)
@@ -297,24 +404,14 @@ class BinderLifecycleTest {
   // ------------------------------------------------------------------------------ percentiles
 
   @Test
-  void percentiles_publishTheBatchersLatencyPercentilesAndMicrometersForTheEvents() {
+  void percentiles_areMicrometersOwnForTheListenersMeters() {
     BatcherMetricsListener events = new BatcherMetricsListener();
     Batcher<Integer> likes = batcher("likes", events);
     BatcherMetricsBinder.builder(likes).listener(events).percentiles().build().bindTo(registry);
     Scenarios.tenItems(likes, clock);
-    await().untilAsserted(() ->
-        assertThat(registry.get("batcher.batch.size").summary().count()).isEqualTo(3));
 
-    BatcherMetrics m = likes.metrics();
     Map<String, Double> readings = MeterReadings.read(registry, "likes");
-    // The batcher's own (log-linear) percentiles, in seconds: 8 items of 2 ms, 2 of 7 ms.
-    assertThat(readings)
-        .containsEntry("batcher.latency.percentile{phi=0.5} value", m.latency().p50() / 1e9)
-        .containsEntry("batcher.latency.percentile{phi=0.9} value", 0.007)
-        .containsEntry("batcher.latency.percentile{phi=0.99} value", 0.007)
-        .containsEntry("batcher.latency.percentile{phi=0.999} value", 0.007);
-    assertThat(m.latency().p50()).isBetween(2_000_000L, 2_120_000L); // within 6% of 2 ms
-    // Micrometer's own, under the same naming: <name>.percentile tagged phi.
+    // Micrometer's naming in registries that publish percentiles as gauges: tagged phi.
     assertThat(readings.keySet()).filteredOn(k -> k.contains(".percentile"))
         .containsExactlyInAnyOrder(
         "batcher.batch.size.percentile{phi=0.5} value",
@@ -329,6 +426,39 @@ class BinderLifecycleTest {
         "batcher.sink.duration.percentile{phi=0.9} value",
         "batcher.sink.duration.percentile{phi=0.99} value",
         "batcher.sink.duration.percentile{phi=0.999} value");
+    // 8 items of 2 ms, 2 of 7 ms: within Micrometer's histogram precision.
+    assertThat(readings.get("batcher.latency.percentile{phi=0.5} value"))
+        .isCloseTo(0.002, within(0.0002));
+    assertThat(readings.get("batcher.latency.percentile{phi=0.99} value"))
+        .isCloseTo(0.007, within(0.0005));
+  }
+
+  @Test
+  void meterFilters_configureTheLatencyTimer() {
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id,
+          DistributionStatisticConfig config) {
+        if (!id.getName().equals("batcher.latency")) {
+          return config;
+        }
+        return DistributionStatisticConfig.builder()
+            .percentiles(0.95)
+            .serviceLevelObjectives(Duration.ofMillis(5).toNanos())
+            .build().merge(config);
+      }
+    });
+    BatcherMetricsListener events = new BatcherMetricsListener();
+    Batcher<Integer> likes = batcher("likes", events);
+    BatcherMetricsBinder.builder(likes).listener(events).build().bindTo(registry);
+    Scenarios.tenItems(likes, clock);
+
+    Timer latency = registry.get("batcher.latency").timer();
+    HistogramSnapshot snapshot = latency.takeSnapshot();
+    assertThat(snapshot.percentileValues()).extracting(ValueAtPercentile::percentile)
+        .containsExactly(0.95);
+    assertThat(snapshot.histogramCounts()).singleElement()
+        .satisfies(bucket -> assertThat(bucket.count()).isEqualTo(8)); // 8 of 10 within 5 ms
   }
 
   @Test
@@ -336,7 +466,7 @@ class BinderLifecycleTest {
     Batcher<Integer> likes = batcher("likes");
     assertThat(BatcherMetricsBinder.of(likes)).hasToString(
         "BatcherMetricsBinder{batcher=likes, tags=[tag(name=likes)], percentiles=false, "
-            + "listener=false}");
+            + "percentileHistogram=false, listener=false}");
     assertThat(new BatcherMetricsListener())
         .hasToString("BatcherMetricsListener{unbound, registries=0}");
   }

@@ -66,7 +66,7 @@ final class MeterReadings {
     r.set("batcher.sink.calls.abandoned value", 0);
     r.set("batcher.latency count", 0);
     r.set("batcher.latency total_time", 0);
-    r.set("batcher.latency.max value", 0);
+    r.set("batcher.latency max", 0);
     r.set("batcher.batch.size count", 0);
     r.set("batcher.batch.size total", 0);
     r.set("batcher.batch.size max", 0);

@@ -1,13 +1,13 @@
 package dev.batcher.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.batcher.BatchEvent;
 import dev.batcher.BatchResult;
 import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
 import dev.batcher.BatcherListener;
+import dev.batcher.ItemLatencies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -32,21 +32,25 @@ class MetricsDocSamplesTest {
     BatcherMetricsListener events = new BatcherMetricsListener();
     Batcher<Like> likes = Batcher.builder(likeSink)
         .name("likes")
-        .listener(events) // batch sizes and sink call times
+        .listener(events) // latencies, batch sizes and sink call times
         .build();
-    BatcherMetricsBinder.builder(likes)
+    BatcherMetricsBinder metrics = BatcherMetricsBinder.builder(likes)
         .listener(events)
-        .build()
-        .bindTo(registry); // before the first submit
+        .build();
+    metrics.bindTo(registry); // before the first submit
     // end::bind[]
-    try (likes) {
-      likes.submit(new Like(42, 1001)).join();
-      await().untilAsserted(() ->
-          assertThat(registry.get("batcher.batch.size").tag("name", "likes").summary().count())
-              .isEqualTo(1));
-    }
+    likes.submit(new Like(42, 1001)).join();
+    // Events come before futures: no waiting for the meters.
+    assertThat(registry.get("batcher.latency").tag("name", "likes").timer().count()).isEqualTo(1);
+    assertThat(registry.get("batcher.batch.size").tag("name", "likes").summary().count())
+        .isEqualTo(1);
     assertThat(registry.get("batcher.items").tags("name", "likes", "outcome", "succeeded")
         .functionCounter().count()).isEqualTo(1);
+    // tag::close[]
+    likes.close();
+    metrics.close(); // removes the meters: the name "likes" may be bound again
+    // end::close[]
+    assertThat(registry.getMeters()).isEmpty();
   }
 
   @Test
@@ -57,6 +61,7 @@ class MetricsDocSamplesTest {
       BatcherMetricsBinder.builder(likes)
           .listener(events)
           .percentiles() // p50, p90, p99 and p99.9 of latency, batch size, sink time
+          .percentileHistogram() // buckets, for histogram_quantile across instances
           .tags(Tags.of("app", "shop")) // beside name=likes, on every meter
           .build()
           .bindTo(registry);
@@ -64,17 +69,19 @@ class MetricsDocSamplesTest {
       likes.submit(new Like(42, 1001)).join();
     }
     assertThat(registry.get("batcher.latency.percentile").tags("phi", "0.99", "app", "shop")
-        .timeGauge().value()).isNotNaN();
+        .gauge().value()).isNotNaN();
   }
 
   @Test
   void snapshotOnly() {
     try (Batcher<Like> likes = Batcher.create(likeSink)) {
       // tag::snapshot-only[]
-      BatcherMetricsBinder.of(likes).bindTo(registry); // no batch.size, no sink.duration
+      BatcherMetricsBinder metrics = BatcherMetricsBinder.of(likes);
+      metrics.bindTo(registry); // no batcher.latency, batch.size or sink.duration
       // end::snapshot-only[]
       likes.submit(new Like(42, 1001)).join();
       assertThat(registry.find("batcher.batch.size").meter()).isNull();
+      assertThat(registry.find("batcher.latency").meter()).isNull();
       assertThat(registry.get("batcher.items.submitted").functionCounter().count()).isEqualTo(1);
     }
   }
@@ -91,6 +98,11 @@ class MetricsDocSamplesTest {
       }
 
       @Override
+      public void onItemsCompleted(ItemLatencies latencies) {
+        events.onItemsCompleted(latencies); // the meters
+      }
+
+      @Override
       public void onFailed(Like like, Throwable cause) {
         failed.add(like); // your own audit
       }
@@ -100,8 +112,8 @@ class MetricsDocSamplesTest {
     // end::combine[]
     try (likes) {
       likes.submit(new Like(42, 1001)).join();
-      await().untilAsserted(() ->
-          assertThat(registry.get("batcher.batch.size").summary().count()).isEqualTo(1));
+      assertThat(registry.get("batcher.batch.size").summary().count()).isEqualTo(1);
+      assertThat(registry.get("batcher.latency").timer().count()).isEqualTo(1);
     }
     assertThat(failed).isEmpty();
   }
@@ -111,10 +123,8 @@ class MetricsDocSamplesTest {
     Batcher<Like> likes = Batcher.builder(likeSink).name("likes").build();
     BatcherMetricsBinder metrics = BatcherMetricsBinder.of(likes);
     metrics.bindTo(registry);
-    // tag::unbind[]
     likes.close();
-    metrics.close(); // removes the meters: the name "likes" may be bound again
-    // end::unbind[]
+    metrics.close();
     assertThat(registry.getMeters()).noneMatch(m -> m.getId().getTags()
         .contains(Tag.of("name", "likes")));
   }
