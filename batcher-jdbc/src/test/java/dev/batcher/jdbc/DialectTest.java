@@ -47,6 +47,18 @@ class DialectTest {
   }
 
   @Test
+  void quote_mariadbNameBeyondTheBasicPlane_isRejected_elsewhereAccepted() {
+    String name = "likes\uD83D\uDE00"; // an emoji: MariaDB stores names as utf8mb3
+    assertThatThrownBy(() -> Dialect.MARIADB.quote("column", name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("column name '" + name + "' has a character beyond U+FFFF (such as an emoji),"
+            + " which MARIADB cannot hold in a name: it stores names as utf8mb3");
+    assertThat(Dialect.MARIADB.quote("column", "\u00dcn\u00ef c\u00f4de")).isEqualTo("`\u00dcn\u00ef c\u00f4de`");
+    assertThat(Dialect.POSTGRESQL.quote("column", name)).isEqualTo("\"" + name + "\"");
+    assertThat(Dialect.H2.quote("column", name)).isEqualTo("\"" + name + "\"");
+  }
+
+  @Test
   void quote_postgres64Bytes_isRejected_63Accepted() {
     String e32 = "é".repeat(32); // 32 characters, 64 bytes of UTF-8
     assertThatThrownBy(() -> Dialect.POSTGRESQL.quote("table", e32))

@@ -121,6 +121,34 @@ class MissingObjectsIT {
     }
   }
 
+  /**
+   * The SQL form of the builder with more values than the table has columns: 21S01 on MariaDB,
+   * 21S02 on H2, 42601 on PostgreSQL; a mistake in the statement, so no split either.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("statementStrategies")
+  void valuesNotMatchingTheColumns_failEveryItemAtOnce(Dialect dialect, WriteStrategy strategy)
+      throws Exception {
+    HikariDataSource ds = pool(dialect);
+    String table = "arity_" + ProcessHandle.current().pid() + "_" + strategy;
+    String q = dialect.quote("table", table);
+    TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q, "CREATE TABLE " + q + " ("
+        + dialect.quote("column", "id") + " bigint primary key, "
+        + dialect.quote("column", "name") + " varchar(50))");
+    try {
+      JdbcSink<Row> sink = JdbcSink.<Row>builder(ds).dialect(dialect)
+          .statement("INSERT INTO " + q + " VALUES (?, ?, 1)", (ps, r) -> { // 3 values, 2 columns
+            ps.setLong(1, r.id());
+            ps.setString(2, r.name());
+          })
+          .strategy(strategy)
+          .build();
+      assertFailsWhole(dialect, strategy, sink, dialect == Dialect.POSTGRESQL ? "42" : "21");
+    } finally {
+      TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q);
+    }
+  }
+
   /** A user the database refuses: no connection, so no statement, and no split either. */
   @ParameterizedTest
   @EnumSource(value = Dialect.class, names = {"POSTGRESQL", "MARIADB"})

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  *       although its SQLState is 08S01), and anything unrecognised, including a value function
  *       that threw: some item is at fault, so the batch is split (or the item pinpointed);
  *   <li>{@link Kind#BATCH}: errors about no item: syntax, a missing table or column, permissions
- *       (42xxx), values that do not match the statement's columns (21S01, H2 21002), a feature
+ *       (42xxx), values that do not match the statement's columns (21S01, H2 21S02), a feature
  *       the driver lacks (0Axxx), authentication (28xxx), invalid catalog or schema
  *       (3Dxxx, 3Fxxx): the batch fails
  *       at once, never split.
@@ -162,10 +162,10 @@ public final class SqlErrors {
       case "40001": case "40P01": case "55P03": case "57014": case "57P01": case "57P02":
       case "57P03": case "53300": case "HYT00":
         return Kind.RETRYABLE;
-      // The statement's values do not match its columns (MySQL/MariaDB 21S01, H2 21002): a
+      // The statement's values do not match its columns (MySQL/MariaDB 21S01, H2 21S02): a
       // mistake in the SQL, about no item. PostgreSQL's 21000 ("ON CONFLICT DO UPDATE command
       // cannot affect row a second time") stays the items' fault: two of them share a key.
-      case "21S01": case "21002":
+      case "21S01": case "21S02":
         return Kind.BATCH;
       default:
         break;

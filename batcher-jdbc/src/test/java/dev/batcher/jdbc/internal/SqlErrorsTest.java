@@ -38,7 +38,7 @@ class SqlErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"42P01", "42703", "42601", "28P01", "21S01", "21002"})
+  @ValueSource(strings = {"42P01", "42703", "42601", "28P01", "21S01", "21S02"})
   void missingObjectsSyntaxAndAuthentication_areAboutTheBatch(String state) {
     assertEverywhere(new SQLException("x", state), Kind.BATCH);
   }
