@@ -57,7 +57,9 @@ add jdbc-keyed JdbcWrite -p database=postgres -p mode=batcher,raw \
 add jdbc-inflight JdbcWrite -p database=postgres -p mode=batcher \
   -p strategy=MULTI_ROW,UNNEST,COPY -p batchSize=1000,10000 -p inFlight=2
 add jdbc-rewrite JdbcWrite -p database=postgres -p mode=rewrite -p strategy=JDBC_BATCH \
-  -p batchSize=$sizes
+  -p batchSize=$sizes -p inFlight=1
+add jdbc-rewrite-inflight JdbcWrite -p database=postgres -p mode=rewrite -p strategy=JDBC_BATCH \
+  -p batchSize=1000,10000 -p inFlight=2
 add jdbc-autocommit JdbcWrite -p database=postgres -p mode=autocommit -p strategy=ONE_BY_ONE \
   -p batchSize=1
 add counter Counter -p database=postgres -p posts=1,100,10000
@@ -70,7 +72,9 @@ for db in mariadb h2; do
   add $db-inflight JdbcWrite -p database=$db -p mode=batcher -p strategy=MULTI_ROW \
     -p batchSize=1000,10000 -p inFlight=2
   add $db-rewrite JdbcWrite -p database=$db -p mode=rewrite -p strategy=JDBC_BATCH \
-    -p batchSize=$sizes
+    -p batchSize=$sizes -p inFlight=1
+  add $db-rewrite-inflight JdbcWrite -p database=$db -p mode=rewrite -p strategy=JDBC_BATCH \
+    -p batchSize=1000,10000 -p inFlight=2
   add $db-autocommit JdbcWrite -p database=$db -p mode=autocommit -p strategy=ONE_BY_ONE \
     -p batchSize=1
   add $db-counter Counter -p database=$db -p posts=1,100,10000

@@ -12,7 +12,11 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,7 +56,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code strategy} is any but {@code COUNTER_MERGE} (its items are deltas, measured by {@code
  * CounterBenchmark}); {@code UPSERT} and {@code INSERT_IGNORE} get {@code id} as their key, and
  * every row is a new key. The table is truncated before each iteration. {@code inFlight} sets the batcher's {@code
- * maxInFlightBatches}: 2 lets one batch travel while the previous one commits. {@code statements} and {@code roundTrips} (per
+ * maxInFlightBatches}: 2 lets one batch travel while the previous one commits; in {@code rewrite} mode it
+ * is the number of connections sending batches side by side. {@code statements} and {@code roundTrips} (per
  * second, beside the score) come from the sink's counters.
  *
  * <p><b>Run</b> (PostgreSQL and MariaDB must be up; see README):
@@ -88,8 +93,10 @@ public class JdbcWriteBenchmark {
   public int batchSize;
 
   /**
-   * The batcher's {@code maxInFlightBatches} ({@code batcher} mode only): with 2, one batch is
-   * sent while the previous one commits, each on its own pooled connection.
+   * Batches in flight at once, each on its own pooled connection: the batcher's {@code
+   * maxInFlightBatches} ({@code batcher} mode), or as many threads sending the rewrite baseline's
+   * batches side by side ({@code rewrite} mode), so the two compare like for like. Ignored by
+   * {@code raw} and {@code autocommit}.
    */
   @Param({"1"})
   public int inFlight;
@@ -97,6 +104,8 @@ public class JdbcWriteBenchmark {
   private HikariDataSource ds;
   private JdbcSink<Row> sink;
   private Batcher<Row> batcher;
+  /** The threads of the rewrite baseline on several connections ({@code inFlight} above 1). */
+  private ExecutorService connections;
   private final List<Row> rows = new ArrayList<>(ROWS);
   private String insert;
 
@@ -129,6 +138,9 @@ public class JdbcWriteBenchmark {
       }
       sink = b.strategy(WriteStrategy.valueOf(strategy)).build();
     }
+    if (mode.equals("rewrite") && inFlight > 1) {
+      connections = Executors.newFixedThreadPool(inFlight);
+    }
     if (mode.equals("batcher")) {
       batcher = Batcher.builder(sink).name("bench").maxBatchSize(batchSize)
           .queueCapacity(Math.max(ROWS, batchSize)).maxDelay(Duration.ofMinutes(10))
@@ -157,6 +169,9 @@ public class JdbcWriteBenchmark {
   public void tearDown() {
     if (batcher != null) {
       batcher.close();
+    }
+    if (connections != null) {
+      connections.shutdown();
     }
     ds.close();
   }
@@ -204,12 +219,16 @@ public class JdbcWriteBenchmark {
         }
         break;
       case "rewrite":
-        jdbcBatches(false);
+        if (connections == null) {
+          jdbcBatches(rows, false);
+        } else {
+          rewriteOnConnections();
+        }
         sent.statements += ROWS;
         sent.roundTrips += 2L * ((ROWS + batchSize - 1) / batchSize);
         return;
       case "autocommit":
-        jdbcBatches(true);
+        jdbcBatches(rows, true);
         sent.statements += ROWS;
         sent.roundTrips += ROWS;
         return;
@@ -220,7 +239,29 @@ public class JdbcWriteBenchmark {
     sent.roundTrips += sink.roundTrips() - trips;
   }
 
-  private void jdbcBatches(boolean oneByOne) throws Exception {
+  /**
+   * The rewrite baseline on {@code inFlight} connections at once: the batches are dealt out in
+   * turn, batch i to connection i mod inFlight, each connection sending its own one after another,
+   * as {@code maxInFlightBatches(inFlight)} lets the batcher do.
+   */
+  private void rewriteOnConnections() throws Exception {
+    List<Callable<Void>> tasks = new ArrayList<>(inFlight);
+    for (int t = 0; t < inFlight; t++) {
+      List<Row> mine = new ArrayList<>(ROWS / inFlight + batchSize);
+      for (int start = t * batchSize; start < ROWS; start += inFlight * batchSize) {
+        mine.addAll(rows.subList(start, Math.min(ROWS, start + batchSize)));
+      }
+      tasks.add(() -> {
+        jdbcBatches(mine, false);
+        return null;
+      });
+    }
+    for (Future<Void> f : connections.invokeAll(tasks)) {
+      f.get();
+    }
+  }
+
+  private void jdbcBatches(List<Row> rows, boolean oneByOne) throws Exception {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(insert)) {
       c.setAutoCommit(oneByOne);
       int inBatch = 0;

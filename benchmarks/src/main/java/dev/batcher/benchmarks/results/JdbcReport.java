@@ -213,8 +213,11 @@ public final class JdbcReport {
         VS_REWRITE, true);
     if (best2 != null) {
       row(md, best2 + " with 2 batches in flight ≥ " + fmtTimes(VS_REWRITE) + " pgjdbc's"
-          + " rewritten JDBC batch, batch 1,000",
+          + " rewritten JDBC batch on one connection, batch 1,000",
           ours2 / rows(run, "rewrite", "JDBC_BATCH", TARGET_BATCH), VS_REWRITE, true);
+      row(md, best2 + " with 2 batches in flight ≥ " + fmtTimes(VS_REWRITE) + " pgjdbc's"
+          + " rewritten JDBC batch on 2 connections side by side (like for like), batch 1,000",
+          ours2 / rows(run, "rewrite", "JDBC_BATCH", TARGET_BATCH, TWO), VS_REWRITE, true);
     }
     JmhRecord merged = counter(run, MERGED, TARGET_POSTS);
     JmhRecord single = counter(run, ONE_BY_ONE, TARGET_POSTS);
@@ -305,6 +308,12 @@ public final class JdbcReport {
         .append(", executeBatch + commit per batch |");
     sizes.forEach(bs -> md.append(' ')
         .append(fmtRate(rows(run, "rewrite", "JDBC_BATCH", bs))).append(" |"));
+    if (!strategies(run, "rewrite", TWO).isEmpty()) {
+      md.append("\n| baseline: ").append(driverBatch(database))
+          .append(", 2 connections side by side |");
+      sizes.forEach(bs -> md.append(' ')
+          .append(fmtRate(rows(run, "rewrite", "JDBC_BATCH", bs, TWO))).append(" |"));
+    }
     md.append("\n| baseline: one INSERT per row, autocommit (no batch) |");
     sizes.forEach(bs -> md.append(' ').append(fmtRate(autocommit(run))).append(" |"));
     md.append("\n\n");
@@ -419,6 +428,11 @@ public final class JdbcReport {
   static final String ONE = "1";
   static final String TWO = "2";
 
+  /** Whether {@code mode}'s records differ by batches in flight: the batcher's and the rewrite's. */
+  private static boolean usesInFlight(String mode) {
+    return mode.equals("batcher") || mode.equals("rewrite");
+  }
+
   private static boolean inFlight(JmhRecord x, String inFlight) {
     String v = x.param("inFlight");
     return v.equals(inFlight) || (v.isEmpty() && inFlight.equals(ONE));
@@ -431,10 +445,10 @@ public final class JdbcReport {
 
   private static JmhRecord find(Run run, String mode, String strategy,
       String batchSize, String inFlight) {
-    // raw and the baselines ignore inFlight: any of their records will do
+    // raw and autocommit ignore inFlight: any of their records will do
     return run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
         && x.param("strategy").equals(strategy) && x.param("batchSize").equals(batchSize)
-        && (!mode.equals("batcher") || inFlight(x, inFlight)))
+        && (!usesInFlight(mode) || inFlight(x, inFlight)))
         .findFirst().orElse(null);
   }
 
@@ -468,7 +482,7 @@ public final class JdbcReport {
 
   private static List<String> strategies(Run run, String mode, String inFlight) {
     Set<String> present = run.of(WRITE).stream().filter(x -> x.param("mode").equals(mode)
-            && (!mode.equals("batcher") || inFlight(x, inFlight)))
+            && (!usesInFlight(mode) || inFlight(x, inFlight)))
         .map(x -> x.param("strategy")).collect(Collectors.toCollection(TreeSet::new));
     List<String> out = new ArrayList<>();
     STRATEGY_ORDER.stream().filter(present::contains).forEach(out::add);
