@@ -72,11 +72,12 @@ public final class KeyedInsertWriter<T> implements RowWriter<T> {
 
   /**
    * With arrays, one statement per batch; otherwise one chunk when the whole batch fits one
-   * (cutting it to one row per key only shortens it).
+   * (cutting it to one row per key only shortens it, and {@link MultiRowWriter#write} then sends
+   * the rows left as one statement).
    */
   @Override
   public boolean oneStatement(List<T> batch) {
-    return arrays != null || rows.fitsOneStatement(batch.size());
+    return arrays != null || rows.oneStatement(batch);
   }
 
   @Override

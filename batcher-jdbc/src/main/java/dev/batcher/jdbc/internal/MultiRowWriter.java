@@ -42,24 +42,44 @@ public final class MultiRowWriter<T> implements RowWriter<T> {
   }
 
   /**
-   * One chunk, known without reading a value: no byte budget and no more rows than the parameter
-   * limit allows. (With a budget the chunks depend on the values, which this does not read twice:
-   * a value function that answered differently the second time could split an autocommitted
-   * batch.)
+   * One chunk: at least one row and no more than the parameter limit allows, and, with a byte
+   * budget, rows whose estimated size together stays within it (a quarter of MariaDB's
+   * {@code max_allowed_packet} by default, so most batches fit). The values are read here to
+   * estimate, and again to bind; should a value function answer differently the second time,
+   * {@link #write} still sends a batch judged to fit as one statement, so that the batch, which
+   * the sink then runs in autocommit, stays atomic.
    */
   @Override
   public boolean oneStatement(List<T> batch) {
-    return fitsOneStatement(batch.size());
+    if (batch.isEmpty() || batch.size() > rowsPerChunk) {
+      return false;
+    }
+    if (maxStatementBytes == Long.MAX_VALUE) {
+      return true;
+    }
+    long bytes = 0;
+    for (T item : batch) {
+      bytes += Estimates.rowBytes(table, item);
+      if (bytes > maxStatementBytes) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** Whether {@code rows} rows always go as one statement, whatever their values. */
-  public boolean fitsOneStatement(int rows) {
-    return rows > 0 && rows <= rowsPerChunk && maxStatementBytes == Long.MAX_VALUE;
-  }
-
+  /**
+   * Writes the batch: as one statement when the sink runs it in autocommit (which it does only
+   * when {@link #oneStatement} said it fits one; a caller's shorter list of the same items, such
+   * as one row per key, fits too), otherwise in chunks within the parameter limit and the byte
+   * budget, in the sink's transaction.
+   */
   @Override
   public @Nullable BatchResult write(Connection c, List<T> batch, StatementCounts counts)
       throws SQLException {
+    if (c.getAutoCommit() && !batch.isEmpty() && batch.size() <= rowsPerChunk) {
+      writeChunk(c, batch, 0, counts);
+      return null;
+    }
     int start = 0;
     while (start < batch.size()) {
       int end = chunkEnd(batch, start);
