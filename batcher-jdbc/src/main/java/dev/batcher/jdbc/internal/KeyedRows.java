@@ -2,6 +2,8 @@ package dev.batcher.jdbc.internal;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.JDBCType;
+import java.sql.SQLType;
 import java.util.ArrayList;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
@@ -43,7 +45,8 @@ final class KeyedRows {
     List<Column<T>> keys = table.keyColumns();
     @Nullable Object[] k = new Object[keys.size()];
     for (int i = 0; i < k.length; i++) {
-      k[i] = normalize(keys.get(i).valueOf(item));
+      Column<T> key = keys.get(i);
+      k[i] = normalize(key.type(), key.valueOf(item));
     }
     return Arrays.asList(k);
   }
@@ -82,33 +85,52 @@ final class KeyedRows {
   }
 
   /**
-   * {@code v} as keys compare it: whole numbers as {@code Long}, decimals without trailing zeros,
-   * byte arrays by content, offset and zoned date-times as their instant, negative zero as zero;
+   * {@code v}, a value of a key column of {@code type}, as keys compare it: so that two values the
+   * database stores as one key compare equal here too, and never two it stores apart. Whole
+   * numbers as {@code Long} and byte arrays by content, in any column (their text and binary
+   * forms agree); in a numeric column, decimals without trailing zeros and negative zero as zero
+   * (in a text column "7.00" and "7", or "-0.0" and "0.0", are different keys); in a {@code
+   * TIMESTAMP_WITH_TIMEZONE} column, offset and zoned date-times as their instant (a {@code
+   * TIMESTAMP} or text column keeps the local time or the offset, so they stay apart there);
    * anything else as it is.
    */
-  static @Nullable Object normalize(@Nullable Object v) {
+  static @Nullable Object normalize(SQLType type, @Nullable Object v) {
     if (v instanceof byte[] bytes) {
       return new Bytes(bytes);
-    } else if (v instanceof OffsetDateTime t) {
-      return t.toInstant();
-    } else if (v instanceof ZonedDateTime t) {
-      return t.toInstant();
-    } else if (v instanceof Double d && d == 0.0d) {
-      return 0.0d; // -0.0 = 0.0 in SQL, not in Double.equals
-    } else if (v instanceof Float f && f == 0.0f) {
-      return 0.0f;
-    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+    } else if (v instanceof Integer || v instanceof Long || v instanceof Short
+        || v instanceof Byte) {
       return ((Number) v).longValue();
     } else if (v instanceof BigInteger b && b.bitLength() < 64) {
       return b.longValue();
-    } else if (v instanceof BigDecimal d) {
-      BigDecimal s = d.stripTrailingZeros();
-      if (s.scale() <= 0 && s.precision() - s.scale() < 19) {
-        return s.longValueExact();
+    }
+    if (type == JDBCType.TIMESTAMP_WITH_TIMEZONE) {
+      if (v instanceof OffsetDateTime t) {
+        return t.toInstant();
+      } else if (v instanceof ZonedDateTime t) {
+        return t.toInstant();
       }
-      return s;
+    }
+    if (numeric(type)) {
+      if (v instanceof Double d && d == 0.0d) {
+        return 0.0d; // -0.0 = 0.0 in SQL, not in Double.equals
+      } else if (v instanceof Float f && f == 0.0f) {
+        return 0.0f;
+      } else if (v instanceof BigDecimal d) {
+        BigDecimal s = d.stripTrailingZeros();
+        if (s.scale() <= 0 && s.precision() - s.scale() < 19) {
+          return s.longValueExact();
+        }
+        return s;
+      }
     }
     return v;
+  }
+
+  private static boolean numeric(SQLType type) {
+    return type instanceof JDBCType j && switch (j) {
+      case TINYINT, SMALLINT, INTEGER, BIGINT, NUMERIC, DECIMAL, DOUBLE, FLOAT, REAL -> true;
+      default -> false;
+    };
   }
 
   /**

@@ -187,6 +187,17 @@ final class KeyedSql {
           .toString();
     }
     StringBuilder values = new StringBuilder();
+    if (t.dialect() == Dialect.POSTGRESQL) {
+      // A first row of the key columns' own types (NULLs, which match nothing): PostgreSQL then
+      // types the VALUES columns as the table's, so that a parameter pgjdbc sends untyped (a
+      // Timestamp, a string bound as OTHER) compares as the column does, not as text.
+      values.append("(0");
+      for (Column<?> k : keys) {
+        values.append(", (SELECT ").append(k.quoted()).append(" FROM ").append(t.quoted())
+            .append(" LIMIT 0)");
+      }
+      values.append("), ");
+    }
     for (int row = 1; row <= n; row++) {
       values.append(row == 1 ? "(" : ", (").append(row);
       for (Column<?> k : keys) {

@@ -15,14 +15,15 @@ import org.junit.jupiter.api.Test;
 
 /** How keys compare: values Java and the databases compare differently, normalized. */
 class KeyedRowsTest {
+  private static final JDBCType TZ = JDBCType.TIMESTAMP_WITH_TIMEZONE;
   private static final OffsetDateTime NOON = OffsetDateTime.parse("2024-03-01T12:00:00Z");
 
   @Test
   void normalize_byteArrays_equalByContent() {
-    Object a = KeyedRows.normalize(new byte[] {1, 2});
-    Object b = KeyedRows.normalize(new byte[] {1, 2});
+    Object a = KeyedRows.normalize(JDBCType.VARBINARY, new byte[] {1, 2});
+    Object b = KeyedRows.normalize(JDBCType.VARBINARY, new byte[] {1, 2});
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).hasToString("0x0102");
-    assertThat(a).isNotEqualTo(KeyedRows.normalize(new byte[] {1, 2, 0}));
+    assertThat(a).isNotEqualTo(KeyedRows.normalize(JDBCType.VARBINARY, new byte[] {1, 2, 0}));
   }
 
   @Test
@@ -35,30 +36,31 @@ class KeyedRowsTest {
   @Test
   void normalize_offsetAndZonedDateTimes_areTheirInstant() {
     Instant instant = NOON.toInstant();
-    assertThat(KeyedRows.normalize(NOON)).isEqualTo(instant);
-    assertThat(KeyedRows.normalize(NOON.withOffsetSameInstant(ZoneOffset.ofHours(-7))))
+    assertThat(KeyedRows.normalize(JDBCType.TIMESTAMP_WITH_TIMEZONE, NOON)).isEqualTo(instant);
+    assertThat(KeyedRows.normalize(TZ, NOON.withOffsetSameInstant(ZoneOffset.ofHours(-7))))
         .isEqualTo(instant);
-    assertThat(KeyedRows.normalize(NOON.atZoneSameInstant(ZoneId.of("Asia/Tokyo"))))
+    assertThat(KeyedRows.normalize(TZ, NOON.atZoneSameInstant(ZoneId.of("Asia/Tokyo"))))
         .isEqualTo(instant);
-    assertThat(KeyedRows.normalize(instant)).isEqualTo(instant);
-    assertThat(KeyedRows.normalize(NOON.withOffsetSameLocal(ZoneOffset.ofHours(1))))
+    assertThat(KeyedRows.normalize(JDBCType.TIMESTAMP_WITH_TIMEZONE, instant)).isEqualTo(instant);
+    assertThat(KeyedRows.normalize(TZ, NOON.withOffsetSameLocal(ZoneOffset.ofHours(1))))
         .isNotEqualTo(instant);
   }
 
   @Test
   void normalize_negativeZero_isZero() {
-    assertThat(KeyedRows.normalize(-0.0d)).isEqualTo(0.0d);
-    assertThat(KeyedRows.normalize(-0.0f)).isEqualTo(0.0f);
-    assertThat(KeyedRows.normalize(Double.NaN)).isEqualTo(Double.NaN);
-    assertThat(KeyedRows.normalize(-1.5d)).isEqualTo(-1.5d);
+    assertThat(KeyedRows.normalize(JDBCType.DOUBLE, -0.0d)).isEqualTo(0.0d);
+    assertThat(KeyedRows.normalize(JDBCType.REAL, -0.0f)).isEqualTo(0.0f);
+    assertThat(KeyedRows.normalize(JDBCType.DOUBLE, Double.NaN)).isEqualTo(Double.NaN);
+    assertThat(KeyedRows.normalize(JDBCType.DOUBLE, -1.5d)).isEqualTo(-1.5d);
   }
 
   @Test
   void normalize_othersUnchanged() {
     UUID u = UUID.randomUUID();
-    assertThat(KeyedRows.normalize(u)).isSameAs(u);
-    assertThat(KeyedRows.normalize("Abc")).isEqualTo("Abc"); // collations are the database's
-    assertThat(KeyedRows.normalize(null)).isNull();
+    assertThat(KeyedRows.normalize(JDBCType.OTHER, u)).isSameAs(u);
+    // collations are the database's
+    assertThat(KeyedRows.normalize(JDBCType.OTHER, "Abc")).isEqualTo("Abc");
+    assertThat(KeyedRows.normalize(JDBCType.OTHER, null)).isNull();
   }
 
   @Test
@@ -78,7 +80,28 @@ class KeyedRowsTest {
   }
 
   private static int order(byte[] a, byte[] b) {
-    return KeyedRows.ORDER.compare(Arrays.asList(KeyedRows.normalize(a)),
-        Arrays.asList(KeyedRows.normalize(b)));
+    return KeyedRows.ORDER.compare(Arrays.asList(KeyedRows.normalize(JDBCType.OTHER, a)),
+        Arrays.asList(KeyedRows.normalize(JDBCType.OTHER, b)));
+  }
+  @Test
+  void normalize_onlyMergesWhatTheColumnTypeStoresAsOne() {
+    OffsetDateTime tokyo = NOON.withOffsetSameInstant(ZoneOffset.ofHours(9));
+    // a timestamp (no zone) or text column keeps the local time or the offset: two keys
+    assertThat(KeyedRows.normalize(JDBCType.TIMESTAMP, NOON))
+        .isNotEqualTo(KeyedRows.normalize(JDBCType.TIMESTAMP, tokyo));
+    assertThat(KeyedRows.normalize(JDBCType.VARCHAR, NOON))
+        .isNotEqualTo(KeyedRows.normalize(JDBCType.VARCHAR, tokyo));
+    // "7.00" and "7", "-0.0" and "0.0" are different text, the same number
+    assertThat(KeyedRows.normalize(JDBCType.VARCHAR, new java.math.BigDecimal("7.00")))
+        .isNotEqualTo(KeyedRows.normalize(JDBCType.VARCHAR, new java.math.BigDecimal("7")));
+    assertThat(KeyedRows.normalize(JDBCType.NUMERIC, new java.math.BigDecimal("7.00")))
+        .isEqualTo(KeyedRows.normalize(JDBCType.NUMERIC, new java.math.BigDecimal("7")));
+    assertThat(KeyedRows.normalize(JDBCType.VARCHAR, -0.0d))
+        .isNotEqualTo(KeyedRows.normalize(JDBCType.VARCHAR, 0.0d));
+    assertThat(KeyedRows.normalize(JDBCType.DOUBLE, -0.0d))
+        .isEqualTo(KeyedRows.normalize(JDBCType.DOUBLE, 0.0d));
+    // whole numbers have one text form: the same key in any column
+    assertThat(KeyedRows.normalize(JDBCType.VARCHAR, 7))
+        .isEqualTo(KeyedRows.normalize(JDBCType.VARCHAR, 7L));
   }
 }

@@ -99,7 +99,9 @@ class KeyedSqlTest {
   @Test
   void lockExisting_postgres_joinsValues_locksTheTableInKeyOrder() {
     assertThat(KeyedSql.lockExisting(table(Dialect.POSTGRESQL), 2)).isEqualTo(
-        "SELECT batcher_s.batcher_ord FROM \"hits\" AS batcher_t JOIN (VALUES (1, ?, ?),"
+        "SELECT batcher_s.batcher_ord FROM \"hits\" AS batcher_t JOIN (VALUES"
+            + " (0, (SELECT \"post\" FROM \"hits\" LIMIT 0),"
+            + " (SELECT \"user\" FROM \"hits\" LIMIT 0)), (1, ?, ?),"
             + " (2, ?, ?)) AS batcher_s (batcher_ord, batcher_k1, batcher_k2)"
             + " ON batcher_t.\"post\" = batcher_s.batcher_k1"
             + " AND batcher_t.\"user\" = batcher_s.batcher_k2"
@@ -133,9 +135,10 @@ class KeyedSqlTest {
 
   @Test
   void keys_compareByValue_acrossNumberTypes() {
-    assertThat(KeyedRows.normalize(7)).isEqualTo(7L);
-    assertThat(KeyedRows.normalize(new BigDecimal("7.00"))).isEqualTo(7L);
-    assertThat(KeyedRows.normalize(new BigDecimal("7.50"))).isEqualTo(new BigDecimal("7.5"));
+    assertThat(KeyedRows.normalize(JDBCType.BIGINT, 7)).isEqualTo(7L);
+    assertThat(KeyedRows.normalize(JDBCType.NUMERIC, new BigDecimal("7.00"))).isEqualTo(7L);
+    assertThat(KeyedRows.normalize(JDBCType.NUMERIC, new BigDecimal("7.50")))
+        .isEqualTo(new BigDecimal("7.5"));
     assertThat(KeyedRows.ORDER.compare(Arrays.asList(1L, "b"), Arrays.asList(1L, "a")))
         .isPositive();
     assertThat(KeyedRows.ORDER.compare(Arrays.asList((Object) null), Arrays.asList(0L)))
