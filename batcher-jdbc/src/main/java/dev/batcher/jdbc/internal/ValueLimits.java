@@ -2,10 +2,13 @@ package dev.batcher.jdbc.internal;
 
 import dev.batcher.jdbc.Dialect;
 import java.sql.Connection;
+import java.sql.JDBCType;
 import java.sql.ResultSet;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.sql.SQLType;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>a row whose values alone take more bytes than the server's {@code max_allowed_packet}:
  *       the server answers with error 1153 and closes the connection (or the socket simply
  *       breaks), which looks like a lost connection and would be retried whole forever. Refused
- *       with SQLState {@value #TOO_BIG} and vendor code 1153. The count is a lower bound (UTF-8
+ *       with SQLState {@value #TOO_BIG} (and no vendor code: nothing was sent, so the connection
+ *       stays in the pool). The count is a lower bound (UTF-8
  *       bytes of text, plus one byte per quote the driver escapes; bytes of a {@code byte[]}),
  *       so no row that would fit is refused; a row just under the limit whose escaping takes it
  *       over still reaches the server, whose 1153 is classified as the item's fault.
@@ -45,15 +49,42 @@ public final class ValueLimits<T> {
   private static final long SMALLEST_PACKET = 1024;
 
   private final TableSpec<T> table;
+  /** The columns whose type may carry a float, text or bytes: the only ones read again here. */
+  private final List<Column<T>> checked;
+  // Written once by whichever batch reads the server's limit first, read by every later batch;
+  // volatile for visibility only: racing batches read the same value, so either write may win.
   private volatile long maxAllowedPacket = -1; // unknown until a big row needs it
 
-  private ValueLimits(TableSpec<T> table) {
+  private ValueLimits(TableSpec<T> table, List<Column<T>> checked) {
     this.table = table;
+    this.checked = checked;
   }
 
-  /** The limits of {@code table}'s database, or null where there are none to check. */
+  /**
+   * The limits of {@code table}'s database, or null where there are none to check: not
+   * MariaDB/MySQL, or no column whose JDBC type may carry a float, text or bytes (integers,
+   * dates and booleans need no check, and are not read twice).
+   */
   public static <T> @Nullable ValueLimits<T> of(TableSpec<T> table) {
-    return table.dialect() == Dialect.MARIADB ? new ValueLimits<>(table) : null;
+    if (table.dialect() != Dialect.MARIADB) {
+      return null;
+    }
+    List<Column<T>> checked = new ArrayList<>();
+    for (Column<T> c : table.columns()) {
+      if (mayCarry(c.type())) {
+        checked.add(c);
+      }
+    }
+    return checked.isEmpty() ? null : new ValueLimits<>(table, List.copyOf(checked));
+  }
+
+  /** Whether a column of {@code type} may be given a float, a text or bytes. */
+  private static boolean mayCarry(SQLType type) {
+    return !(type instanceof JDBCType j) || switch (j) {
+      case BIGINT, INTEGER, SMALLINT, TINYINT, BOOLEAN, BIT, DATE, TIME, TIMESTAMP,
+          TIME_WITH_TIMEZONE, TIMESTAMP_WITH_TIMEZONE, NULL -> false;
+      default -> true;
+    };
   }
 
   /**
@@ -63,7 +94,7 @@ public final class ValueLimits<T> {
    * @throws SQLException if {@code max_allowed_packet} was needed and could not be read
    */
   public void check(Connection c, List<T> batch, StatementCounts counts) throws SQLException {
-    List<Column<T>> columns = table.columns();
+    List<Column<T>> columns = checked;
     for (int i = 0; i < batch.size(); i++) {
       T item = batch.get(i);
       long bytes = 0;
@@ -82,7 +113,7 @@ public final class ValueLimits<T> {
         if (bytes > limit) {
           throw new FailedItem(i, new SQLDataException("a row of " + table.name() + " takes at"
               + " least " + bytes + " bytes, more than the server's max_allowed_packet of "
-              + limit, TOO_BIG, SqlErrors.PACKET_TOO_LARGE));
+              + limit, TOO_BIG)); // no vendor code: nothing was sent, the connection is fine
         }
       }
     }
