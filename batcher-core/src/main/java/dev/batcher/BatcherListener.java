@@ -38,7 +38,8 @@ public interface BatcherListener<T> {
    * <p>Costs nothing unless overridden: a listener that keeps this empty default is never called
    * and no view is made. The view is valid only during the call.
    *
-   * @param latencies the latencies, in nanoseconds, one per item
+   * @param latencies the latencies, in nanoseconds, one per ending entry (items merged by {@code
+   *     coalesce} share their entry's)
    */
   default void onItemsCompleted(ItemLatencies latencies) {}
 

@@ -102,7 +102,9 @@ final class Admission<T> {
         weight = weigher.applyAsLong(item);
       } catch (Throwable t) { // any failure of user code refuses the item, checked or Error
         rethrowIfFatal(t);
-        return refuse(item, RefusalReason.WEIGHER_FAILED, "the weigher threw " + t, t);
+        // the class, not toString(): user code, which may itself throw (the cause has the rest)
+        return refuse(item, RefusalReason.WEIGHER_FAILED,
+            "the weigher threw " + t.getClass().getName(), t);
       }
       if (weight < 0) {
         return refuse(item, RefusalReason.WEIGHER_FAILED,
@@ -119,7 +121,8 @@ final class Admission<T> {
         key = coalesceKey.apply(item);
       } catch (Throwable t) { // a sneaky-thrown checked exception or an Error refuses it too
         rethrowIfFatal(t);
-        return refuse(item, RefusalReason.MERGE_FAILED, "the coalesce key function threw " + t, t);
+        return refuse(item, RefusalReason.MERGE_FAILED,
+            "the coalesce key function threw " + t.getClass().getName(), t);
       }
       if (key != null) {
         return acceptCoalesced(item, key, mayBlock);

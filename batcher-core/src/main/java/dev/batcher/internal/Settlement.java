@@ -148,8 +148,9 @@ final class Settlement<T> {
     }
     settler.intake.release(n);
     settler.room.signal(n);
+    recordLatencies(ended, n, now); // before the listener and the futures, as the counters
     notifyListener(kinds, n, now, batch);
-    complete(ended, errors, n, now, shareClock);
+    complete(ended, errors, n, shareClock);
     // A caller may keep a future: it must not keep the item and the epochs reachable. The pass
     // that counts epochs forgets them (items only if no sink call still reads them).
     countFinishedByEpoch(ended, n, forgetItems);
@@ -211,39 +212,48 @@ final class Settlement<T> {
     }
   }
 
-  /** Completes the futures, recording each item's enqueue-to-completion latency. */
-  private void complete(
-      Entry<T>[] ended, Throwable @Nullable [] errors, int n, long now, boolean shareClock) {
-    FormerSignal former = settler.former;
+  /**
+   * Records each ending item's enqueue-to-completion latency in {@code metrics().latency()}: the
+   * values {@link Latencies} hands the listener, counted before it hears of them.
+   */
+  private void recordLatencies(Entry<T>[] ended, int n, long now) {
     try (Histogram.Batch latency = settler.counters.latencies.batch()) {
-      // A fresh reading, not now: user code (a retry classifier, a dead-letter handler, a
-      // listener) may have run since now was read.
-      boolean share = shareClock && shareReading(-1);
-      int callbacks = 0;
-      try {
-        for (int i = 0; i < n; i++) {
-          Entry<T> e = ended[i];
-          latency.record(now - e.acceptedAt);
-          if (share) {
-            if (e.mayRunCallbacks()) {
-              // A dependent may be user code that takes its time: no reading is shared while it
-              // runs. After a few, the batch stops sharing (each costs the producers a miss on
-              // the state's line, and the worker a clock read).
-              former.set(FormerSignal.RUNNING);
-              end(e, errors, i);
-              share = ++callbacks < SETTLING_MAX_CALLBACKS && shareReading(i);
-              continue;
-            }
-            if (i % SETTLING_CLOCK_STRIDE == SETTLING_CLOCK_STRIDE - 1) {
-              share = shareReading(i);
-            }
-          }
-          end(e, errors, i);
-        }
-      } finally {
+      for (int i = 0; i < n; i++) {
+        latency.record(now - ended[i].acceptedAt);
+      }
+    }
+  }
+
+  /** Completes the futures. */
+  private void complete(
+      Entry<T>[] ended, Throwable @Nullable [] errors, int n, boolean shareClock) {
+    FormerSignal former = settler.former;
+    // A fresh reading, not now: user code (a retry classifier, a dead-letter handler, a
+    // listener) may have run since now was read.
+    boolean share = shareClock && shareReading(-1);
+    int callbacks = 0;
+    try {
+      for (int i = 0; i < n; i++) {
+        Entry<T> e = ended[i];
         if (share) {
-          former.set(FormerSignal.RUNNING);
+          if (e.mayRunCallbacks()) {
+            // A dependent may be user code that takes its time: no reading is shared while it
+            // runs. After a few, the batch stops sharing (each costs the producers a miss on
+            // the state's line, and the worker a clock read).
+            former.set(FormerSignal.RUNNING);
+            end(e, errors, i);
+            share = ++callbacks < SETTLING_MAX_CALLBACKS && shareReading(i);
+            continue;
+          }
+          if (i % SETTLING_CLOCK_STRIDE == SETTLING_CLOCK_STRIDE - 1) {
+            share = shareReading(i);
+          }
         }
+        end(e, errors, i);
+      }
+    } finally {
+      if (share) {
+        former.set(FormerSignal.RUNNING);
       }
     }
   }

@@ -155,8 +155,12 @@ final class KeyedSql {
    * case-insensitive collation) comes back once per key.
    *
    * <ul>
-   *   <li>PostgreSQL and H2 join a {@code VALUES} list, {@code ... ORDER BY k FOR UPDATE}: the rows
-   *       are locked in the database's key order, whatever plan joins them;
+   *   <li>PostgreSQL and H2 join a {@code VALUES} list, {@code ... ORDER BY k FOR UPDATE}:
+   *       PostgreSQL locks the rows as it returns them, in the database's key order, whatever
+   *       plan joins them; H2 locks them as it reads them, which the order does not govern (H2's
+   *       own lock timeout, a retryable error, then breaks a deadlock). On PostgreSQL the list
+   *       starts with a row of the key columns' own types (NULLs, matching nothing), so untyped
+   *       parameters compare as the columns do;
    *   <li>MariaDB joins a {@code UNION ALL} of the keys, {@code STRAIGHT_JOIN} the table, so it
    *       reads the keys in the order sent (the sink's key order) and each row by its key: only
    *       the rows of the keys are locked, in that order.
