@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.noop.NoopMeter;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -171,7 +172,9 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     requireNonNull(registry, "registry");
     List<Meter> earlier = bound.get(registry);
     if (earlier != null) {
-      if (holds(registry, earlier.get(0))) {
+      // Still bound; or bound to a registry whose filter denies the claim (a no-op meter that no
+      // registry holds, so whether the registry lost the others cannot be told: keep them).
+      if (holds(registry, earlier.get(0)) || earlier.get(0) instanceof NoopMeter) {
         return;
       }
       // The registry lost them (cleared, or removed one by one): forget them and bind afresh.

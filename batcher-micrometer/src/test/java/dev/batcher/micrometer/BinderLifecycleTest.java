@@ -55,6 +55,22 @@ class BinderLifecycleTest {
         .count();
   }
 
+  @Test
+  void bindingTwice_toARegistryThatDeniesTheMeters_doesNothing() {
+    SimpleMeterRegistry denying = new SimpleMeterRegistry();
+    denying.config().meterFilter(MeterFilter.denyNameStartsWith("batcher.items"));
+    BatcherMetricsBinder binder = BatcherMetricsBinder.of(batcher("likes"));
+    binder.bindTo(denying);
+    long once = meterCount(denying, "likes");
+    assertThat(once).as("the meters the filter lets through").isPositive();
+
+    binder.bindTo(denying);
+
+    assertThat(meterCount(denying, "likes")).isEqualTo(once);
+    binder.close();
+    assertThat(meterCount(denying, "likes")).isZero();
+  }
+
   // ------------------------------------------------------------------------------ arguments
 
   @Test
