@@ -54,7 +54,7 @@ class PromisesTest {
         e -> assertThat(e.reason()).isEqualTo(RefusalReason.MERGE_FAILED))
         .hasCause(bug)
         .hasMessage("batcher 'keys' refused the item (MERGE_FAILED): the coalesce key function "
-            + "threw " + bug);
+            + "threw " + bug.getClass().getName());
     assertThat(b.offer("bad-2")).isFalse();
     assertThat(b.submit("good")).succeedsWithin(Duration.ofSeconds(5));
 
