@@ -13,7 +13,8 @@ package dev.batcher;
  * <p><b>Events come before futures.</b> The events of items that end ({@link #onFailed}, {@link
  * #onDropped}, {@link #onItemsCompleted}, and {@link #onBatch} for the sink call they ended in)
  * are delivered after the batcher's counters ({@link Batcher#metrics()}) count them and before
- * their futures complete. So once a caller has joined an item's future, or {@link Batcher#flush()},
+ * their futures complete (the latency distribution, {@link BatcherMetrics#latency()}, takes them
+ * in as the futures complete, in the same pass, so it may trail the futures by a moment). So once a caller has joined an item's future, or {@link Batcher#flush()},
  * every event about those items has been delivered: a scrape of meters fed by the listener sees
  * them. The price is that a listener's time delays those futures: keep it short. {@link
  * #onRefused} comes before the refused item's future fails; {@link #onRetry} ends nothing.
