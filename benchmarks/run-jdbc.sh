@@ -13,7 +13,7 @@
 # DOC (default docs/results-jdbc.md) and IMG (default docs/img) are where the report goes. A
 # QUICK run writes its report into OUT instead (OUT/results-jdbc.md, OUT/img), so a smoke run
 # never overwrites the published page; set DOC and IMG to override.
-# To publish, copy the run's *.json, env.txt and commands.txt to benchmarks/results/jdbc-run1/.
+# To publish, copy the run's *.json, env.txt, commands.txt and profile.md to a new benchmarks/results/jdbc-runN/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
