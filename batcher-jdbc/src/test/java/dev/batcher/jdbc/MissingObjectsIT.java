@@ -101,24 +101,7 @@ class MissingObjectsIT {
   @MethodSource("statementStrategies")
   void syntaxError_failsEveryItemAtOnce(Dialect dialect, WriteStrategy strategy)
       throws Exception {
-    HikariDataSource ds = pool(dialect);
-    String table = "syntax_" + ProcessHandle.current().pid() + "_" + strategy;
-    String q = dialect.quote("table", table);
-    TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q, "CREATE TABLE " + q + " ("
-        + dialect.quote("column", "id") + " bigint primary key, "
-        + dialect.quote("column", "name") + " varchar(50))");
-    try {
-      JdbcSink<Row> sink = JdbcSink.<Row>builder(ds).dialect(dialect)
-          .statement("INSERT INTO " + q + " VALUES (?, ?", (ps, r) -> { // no ')'
-            ps.setLong(1, r.id());
-            ps.setString(2, r.name());
-          })
-          .strategy(strategy)
-          .build();
-      assertFailsWhole(dialect, strategy, sink, "42");
-    } finally {
-      TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q);
-    }
+    assertStatementFailsWhole(dialect, strategy, "syntax", "VALUES (?, ?", "42"); // no ')'
   }
 
   /**
@@ -129,21 +112,32 @@ class MissingObjectsIT {
   @MethodSource("statementStrategies")
   void valuesNotMatchingTheColumns_failEveryItemAtOnce(Dialect dialect, WriteStrategy strategy)
       throws Exception {
+    assertStatementFailsWhole(dialect, strategy, "arity", "VALUES (?, ?, 1)", // 3 values, 2 columns
+        dialect == Dialect.POSTGRESQL ? "42" : "21");
+  }
+
+  /**
+   * Builds a statement sink of {@code INSERT INTO t <values>} over a new two-column table (id,
+   * name) named after {@code prefix}, binding each row's id and name, and asserts that a batch
+   * fails whole with a state starting {@code statePrefix}.
+   */
+  private static void assertStatementFailsWhole(Dialect dialect, WriteStrategy strategy,
+      String prefix, String values, String statePrefix) throws Exception {
     HikariDataSource ds = pool(dialect);
-    String table = "arity_" + ProcessHandle.current().pid() + "_" + strategy;
-    String q = dialect.quote("table", table);
+    String q = dialect.quote("table",
+        prefix + "_" + ProcessHandle.current().pid() + "_" + strategy);
     TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q, "CREATE TABLE " + q + " ("
         + dialect.quote("column", "id") + " bigint primary key, "
         + dialect.quote("column", "name") + " varchar(50))");
     try {
       JdbcSink<Row> sink = JdbcSink.<Row>builder(ds).dialect(dialect)
-          .statement("INSERT INTO " + q + " VALUES (?, ?, 1)", (ps, r) -> { // 3 values, 2 columns
+          .statement("INSERT INTO " + q + " " + values, (ps, r) -> {
             ps.setLong(1, r.id());
             ps.setString(2, r.name());
           })
           .strategy(strategy)
           .build();
-      assertFailsWhole(dialect, strategy, sink, dialect == Dialect.POSTGRESQL ? "42" : "21");
+      assertFailsWhole(dialect, strategy, sink, statePrefix);
     } finally {
       TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q);
     }

@@ -1,10 +1,23 @@
 package dev.batcher.benchmarks.results;
 
+import java.util.List;
 import java.util.Locale;
 
 /** How the reports write numbers: rates with k and M, ratios with ×, times in µs or ms. */
 final class Formats {
   private Formats() {}
+
+  /**
+   * Appends one table cell holding a value per run: the first run's, then the others' in
+   * parentheses ({@code " 1.2 M (1.3 M) |"}).
+   */
+  static void appendRunsCell(StringBuilder md, List<String> cells) {
+    md.append(' ').append(cells.get(0));
+    if (cells.size() > 1) {
+      md.append(" (").append(String.join(", ", cells.subList(1, cells.size()))).append(')');
+    }
+    md.append(" |");
+  }
 
   static String fmtRate(double perSecond) {
     if (Double.isNaN(perSecond)) {

@@ -1,5 +1,6 @@
 package dev.batcher.benchmarks.results;
 
+import static dev.batcher.benchmarks.results.Formats.appendRunsCell;
 import static dev.batcher.benchmarks.results.Formats.fmtMicros;
 import static dev.batcher.benchmarks.results.Formats.fmtRate;
 import static dev.batcher.benchmarks.results.Suites.LATENCY;
@@ -58,12 +59,7 @@ final class LatencySection {
               cells.add(x == null ? "n/a"
                   : fmtMicros(x.percentiles().getOrDefault(pct, Double.NaN)));
             }
-            md.append(' ').append(cells.get(0));
-            if (cells.size() > 1) {
-              md.append(" (").append(String.join(", ", cells.subList(1, cells.size())))
-                  .append(')');
-            }
-            md.append(" |");
+            appendRunsCell(md, cells);
           }
           md.append('\n');
           byLoad.get(load).addBars(LIBRARY_NAMES.getOrDefault(lib, lib).split(" ")[0] + " "

@@ -1,5 +1,6 @@
 package dev.batcher.benchmarks.results;
 
+import static dev.batcher.benchmarks.results.Formats.appendRunsCell;
 import static dev.batcher.benchmarks.results.Formats.fmtRate;
 import static dev.batcher.benchmarks.results.Formats.fmtRatio;
 import static dev.batcher.benchmarks.results.Suites.LIBRARY_NAMES;
@@ -71,12 +72,7 @@ final class ThroughputSection {
               xs.add((double) p);
               ys.add(y / 1e6);
             }
-            md.append(' ').append(cells.get(0));
-            if (cells.size() > 1) {
-              md.append(" (").append(String.join(", ", cells.subList(1, cells.size())))
-                  .append(')');
-            }
-            md.append(" |");
+            appendRunsCell(md, cells);
           }
           md.append('\n');
           chart.addSeries(LIBRARY_NAMES.getOrDefault(lib, lib), xs, ys);
@@ -100,12 +96,7 @@ final class ThroughputSection {
                 cells.add(fmtRatio(delivered(r, OURS, p, bs, threads)
                     / delivered(r, lib, p, bs, threads)));
               }
-              md.append(' ').append(cells.get(0));
-              if (cells.size() > 1) {
-                md.append(" (").append(String.join(", ", cells.subList(1, cells.size())))
-                    .append(')');
-              }
-              md.append(" |");
+              appendRunsCell(md, cells);
             }
             md.append('\n');
           }
