@@ -3,8 +3,10 @@ package dev.batcher.jdbc;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -23,6 +25,9 @@ public enum Dialect {
   /** H2: identifiers in double quotes, at most 256 characters; no UNNEST or COPY. */
   H2('"', 256, WriteStrategy.MULTI_ROW,
       EnumSet.complementOf(EnumSet.of(WriteStrategy.UNNEST, WriteStrategy.COPY)));
+
+  /** MariaDB's prefix for names from before MySQL 5.1, refused in a table or database name. */
+  private static final String MYSQL50_PREFIX = "#mysql50#";
 
   private final char quote;
   private final int maxIdentifierLength;
@@ -81,9 +86,14 @@ public enum Dialect {
    * @param identifier the name, unquoted
    * @throws IllegalArgumentException if the database cannot hold the name: empty, a NUL character,
    *     longer than this dialect allows (PostgreSQL: 63 bytes of UTF-8), or on MariaDB/MySQL a
-   *     character beyond U+FFFF, such as an emoji (names are stored as utf8mb3)
+   *     character beyond U+FFFF, such as an emoji (names are stored as utf8mb3), or a last
+   *     character that is a space, a tab, a line break, a vertical tab or a form feed (the server
+   *     refuses such a table, column or database name as "Incorrect ... name")
+   * @throws NullPointerException if {@code what} or {@code identifier} is null
    */
   public String quote(String what, String identifier) {
+    Objects.requireNonNull(what, "what");
+    Objects.requireNonNull(identifier, () -> what + " name");
     if (identifier.isEmpty()) {
       throw new IllegalArgumentException(what + " name must not be empty");
     }
@@ -95,6 +105,12 @@ public enum Dialect {
       throw new IllegalArgumentException(what + " name '" + identifier + "' has a character"
           + " beyond U+FFFF (such as an emoji), which MARIADB cannot hold in a name: it stores"
           + " names as utf8mb3");
+    }
+    if (this == MARIADB && endsWithAsciiSpace(identifier)) {
+      char last = identifier.charAt(identifier.length() - 1);
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "%s name '%s' ends with whitespace (U+%04X), which MARIADB refuses at the end of a name",
+          what, identifier, (int) last));
     }
     int length = this == POSTGRESQL
         ? identifier.getBytes(StandardCharsets.UTF_8).length
@@ -110,22 +126,57 @@ public enum Dialect {
 
   /**
    * Quotes a possibly schema-qualified table name given as its parts ({@code "public", "likes"}).
+   * The last part is called the table in error messages, the parts before it the schema.
    *
    * @param parts the name's parts, schema first, each unquoted
    * @return the quoted parts, joined by dots
-   * @throws IllegalArgumentException as for {@link #quote(String, String)}
+   * @throws IllegalArgumentException as for {@link #quote(String, String)}, and on MariaDB/MySQL
+   *     for a part that starts with {@code #mysql50#} (the server's prefix for names of tables and
+   *     databases from before 5.1, which it refuses in a new name)
+   * @throws NullPointerException if {@code parts} or one of them is null ({@code parts[1]})
    */
   public String quoteTable(String... parts) {
+    Objects.requireNonNull(parts, "parts");
     if (parts.length == 0) {
       throw new IllegalArgumentException("table name must not be empty");
     }
     StringBuilder sb = new StringBuilder();
-    for (String part : parts) {
+    for (int i = 0; i < parts.length; i++) {
+      String part = Objects.requireNonNull(parts[i], "parts[" + i + "]");
+      String what = i == parts.length - 1 ? "table" : "schema";
+      if (this == MARIADB && part.startsWith(MYSQL50_PREFIX)) {
+        throw new IllegalArgumentException(what + " name '" + part + "' starts with "
+            + MYSQL50_PREFIX + ", which MARIADB keeps for names from before MySQL 5.1 and refuses"
+            + " in a " + what + " name");
+      }
       if (sb.length() > 0) {
         sb.append('.');
       }
-      sb.append(quote("table", part));
+      sb.append(quote(what, part));
     }
     return sb.toString();
+  }
+
+  /**
+   * {@return whether MariaDB/MySQL takes the column names {@code a} and {@code b} for one column}
+   * Its column names are case-insensitive: they are compared by the lower case of each character
+   * ({@code "Ab"} and {@code "aB"}, {@code "K"} and the Kelvin sign). Java's case mapping is newer
+   * than the server's utf8mb3 tables, so a few pairs that the server tells apart are taken for one
+   * here too (Georgian and Cherokee capitals, the capital sharp s {@code ẞ}): refused, never let
+   * through.
+   */
+  static boolean sameMariaDbColumnName(String a, String b) {
+    if (a.codePointCount(0, a.length()) != b.codePointCount(0, b.length())) {
+      return false;
+    }
+    int[] x = a.codePoints().map(Character::toLowerCase).toArray();
+    int[] y = b.codePoints().map(Character::toLowerCase).toArray();
+    return Arrays.equals(x, y);
+  }
+
+  /** The characters MariaDB's {@code my_isspace} sees as space, refused at the end of a name. */
+  private static boolean endsWithAsciiSpace(String identifier) {
+    char last = identifier.charAt(identifier.length() - 1);
+    return last == ' ' || (last >= '\t' && last <= '\r');
   }
 }

@@ -316,7 +316,8 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * {@link WriteStrategy#INSERT_IGNORE} and {@link WriteStrategy#COUNTER_MERGE} match rows by:
      * a primary key or unique constraint of the table. On MariaDB/MySQL, whose duplicate-key error
      * names the key's values but not its columns, they also let the sink pinpoint the item of a
-     * duplicate key under any strategy.
+     * duplicate key under any strategy. Each name must be a column's name exactly as it was added,
+     * case included, on every dialect: names are quoted, so the builder never guesses.
      *
      * @param names the key columns' names
      * @return this builder
@@ -326,6 +327,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
       requireState(keyColumns == null, "keyColumns was already set to %s", keyColumns);
       if (names.length == 0) {
         throw new IllegalArgumentException("keyColumns needs at least one column");
+      }
+      for (int i = 0; i < names.length; i++) {
+        requireNonNull(names[i], "keyColumns[" + i + "]");
       }
       Set<String> unique = new LinkedHashSet<>(List.of(names));
       if (unique.size() != names.length) {
@@ -423,7 +427,9 @@ public final class JdbcSink<T> implements BatchSink<T> {
      * @return the sink
      * @throws IllegalStateException if options conflict or are missing, or the dialect cannot be
      *     detected
-     * @throws IllegalArgumentException if an identifier cannot be held by the database
+     * @throws IllegalArgumentException if an identifier cannot be held by the database ({@link
+     *     Dialect#quote}), two columns are one column there (on MariaDB/MySQL, names that differ
+     *     only in case), or a key column is not one of the columns
      */
     public JdbcSink<T> build() {
       Dialect d = dialect != null ? dialect : detectDialect();
@@ -449,13 +455,19 @@ public final class JdbcSink<T> implements BatchSink<T> {
       for (ColumnDef<T> c : columns) {
         cols.add(new Column<>(c.name(), d.quote("column", c.name()), c.type(), c.value()));
       }
+      if (d == Dialect.MARIADB) {
+        refuseColumnsDifferingOnlyInCase();
+      }
       List<Integer> keys = new ArrayList<>();
       if (keyColumns != null) {
         for (String k : keyColumns) {
           int i = indexOf(k);
           if (i < 0) {
+            String near = columns.stream().map(ColumnDef::name).filter(k::equalsIgnoreCase)
+                .findFirst().map(n -> " (names match exactly, case included: '" + n + "'?)")
+                .orElse("");
             throw new IllegalArgumentException("key column '" + k + "' is not among the columns "
-                + columns.stream().map(ColumnDef::name).toList());
+                + columns.stream().map(ColumnDef::name).toList() + near);
           }
           keys.add(i);
         }
@@ -470,6 +482,23 @@ public final class JdbcSink<T> implements BatchSink<T> {
       return new JdbcSink<>(this, d, s, spec.quoted(),
           Writers.forTable(s, spec, budget, updateOnly), new DuplicateKeys<>(spec),
           ValueLimits.of(spec));
+    }
+
+    /**
+     * MariaDB/MySQL column names are case-insensitive: {@code Ab} and {@code aB} are one column
+     * there, and the server would refuse every batch ("Column 'Ab' specified twice").
+     */
+    private void refuseColumnsDifferingOnlyInCase() {
+      for (int i = 0; i < columns.size(); i++) {
+        for (int j = i + 1; j < columns.size(); j++) {
+          String a = columns.get(i).name();
+          String b = columns.get(j).name();
+          if (Dialect.sameMariaDbColumnName(a, b)) {
+            throw new IllegalArgumentException("columns '" + a + "' and '" + b + "' differ only"
+                + " in case, and MARIADB column names are case-insensitive: they name one column");
+          }
+        }
+      }
     }
 
     private int indexOf(String column) {

@@ -23,8 +23,8 @@ final class TableNames {
     if (nameParts.length == 0) {
       throw new IllegalArgumentException("table needs a name");
     }
-    for (String p : nameParts) {
-      requireNonNull(p, "table name part");
+    for (int i = 0; i < nameParts.length; i++) {
+      requireNonNull(nameParts[i], "table[" + i + "]");
     }
     return nameParts.clone();
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.reflect.Proxy;
 import java.sql.JDBCType;
 import java.sql.SQLException;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -101,14 +102,128 @@ class DialectTest {
         .hasMessage("column name '" + name + "' is 64 bytes long; POSTGRESQL allows at most 63");
   }
 
+  /**
+   * MariaDB refuses a table, column or database name ending in ASCII whitespace ("Incorrect table
+   * name 'trail '", 1103/1166/1102); PostgreSQL and H2 hold such names.
+   */
+  @Test
+  void quote_mariadbNameEndingInWhitespace_isRejected_elsewhereAccepted() {
+    assertThatThrownBy(() -> Dialect.MARIADB.quote("column", "trail "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("column name 'trail ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+    for (String end : List.of("\t", "\n", "\u000b", "\f", "\r", " ")) {
+      assertThatThrownBy(() -> Dialect.MARIADB.quote("table", "t" + end))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("table name 't" + end + "' ends with whitespace (U+00");
+      assertThat(Dialect.POSTGRESQL.quote("table", "t" + end)).isEqualTo("\"t" + end + "\"");
+      assertThat(Dialect.H2.quote("table", "t" + end)).isEqualTo("\"t" + end + "\"");
+    }
+    // Leading spaces, and non-ASCII spaces at the end, the server holds.
+    assertThat(Dialect.MARIADB.quote("column", " lead")).isEqualTo("` lead`");
+    assertThat(Dialect.MARIADB.quote("column", "nbsp\u00a0")).isEqualTo("`nbsp\u00a0`");
+    assertThat(Dialect.MARIADB.quote("column", "x\u001f")).isEqualTo("`x\u001f`");
+  }
+
+  @Test
+  void quoteTable_mariadbSchemaEndingInASpace_isNamedAsTheSchema() {
+    assertThatThrownBy(() -> Dialect.MARIADB.quoteTable("app ", "likes"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("schema name 'app ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+  }
+
+  @Test
+  void quoteTable_mariadbMysql50Prefix_isRejected_inTablesAndSchemasOnly() {
+    assertThatThrownBy(() -> Dialect.MARIADB.quoteTable("#mysql50#likes"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("table name '#mysql50#likes' starts with #mysql50#, which MARIADB keeps for"
+            + " names from before MySQL 5.1 and refuses in a table name");
+    assertThatThrownBy(() -> Dialect.MARIADB.quoteTable("#mysql50#app", "likes"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("schema name '#mysql50#app' starts with #mysql50#");
+    assertThat(Dialect.MARIADB.quote("column", "#mysql50#c")).isEqualTo("`#mysql50#c`");
+    assertThat(Dialect.POSTGRESQL.quoteTable("#mysql50#likes")).isEqualTo("\"#mysql50#likes\"");
+  }
+
+  @Test
+  void quote_null_isNamed() {
+    assertThatThrownBy(() -> Dialect.H2.quote("column", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("column name");
+    assertThatThrownBy(() -> Dialect.H2.quoteTable("app", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("parts[1]");
+  }
+
+  @Test
+  void sameMariaDbColumnName_comparesTheLowerCaseOfEachCharacter() {
+    // Pairs the server refused as "Duplicate column name" (10.11), and pairs it held apart.
+    assertThat(Dialect.sameMariaDbColumnName("Ab", "aB")).isTrue();
+    assertThat(Dialect.sameMariaDbColumnName("\u00ff", "\u0178")).isTrue(); // ÿ Ÿ
+    assertThat(Dialect.sameMariaDbColumnName("i", "\u0130")).isTrue(); // i İ
+    assertThat(Dialect.sameMariaDbColumnName("K", "\u212a")).isTrue(); // Kelvin sign
+    assertThat(Dialect.sameMariaDbColumnName("e", "\u00e9")).isFalse(); // e é
+    assertThat(Dialect.sameMariaDbColumnName("ss", "\u00df")).isFalse(); // ss ß
+    assertThat(Dialect.sameMariaDbColumnName("I", "\u0131")).isFalse(); // I ı
+    assertThat(Dialect.sameMariaDbColumnName("\u00b5", "\u03bc")).isFalse(); // µ μ
+    assertThat(Dialect.sameMariaDbColumnName("a", "a ")).isFalse();
+  }
+
+  @Test
+  void build_refusesMariadbColumnsDifferingOnlyInCase_elsewhereAccepted() {
+    assertThatThrownBy(() -> builder(Dialect.MARIADB).table("likes")
+        .column("Ab", JDBCType.BIGINT, r -> r).column("aB", JDBCType.BIGINT, r -> r).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("columns 'Ab' and 'aB' differ only in case, and MARIADB column names are"
+            + " case-insensitive: they name one column");
+    for (Dialect d : List.of(Dialect.POSTGRESQL, Dialect.H2)) {
+      assertThat(builder(d).table("likes").column("Ab", JDBCType.BIGINT, r -> r)
+          .column("aB", JDBCType.BIGINT, r -> r).build()).isNotNull();
+    }
+  }
+
+  @Test
+  void build_refusesAMariadbColumnEndingInASpace() {
+    assertThatThrownBy(() -> builder(Dialect.MARIADB).table("likes")
+        .column("id ", JDBCType.BIGINT, r -> r).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("column name 'id ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+  }
+
+  @Test
+  void build_keyColumnsMatchExactly_caseIncluded_andSaySo() {
+    for (Dialect d : Dialect.values()) {
+      assertThatThrownBy(() -> JdbcSink.<Long>builder(unreachable()).dialect(d).table("likes")
+          .column("Id", JDBCType.BIGINT, r -> r).column("n", JDBCType.BIGINT, r -> r)
+          .keyColumns("id").strategy(WriteStrategy.UPSERT).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("key column 'id' is not among the columns [Id, n] (names match exactly,"
+              + " case included: 'Id'?)");
+    }
+  }
+
+  @Test
+  void builder_nullsInVarargs_nameTheArgumentAndIndex() {
+    assertThatThrownBy(() -> builder(Dialect.H2).keyColumns("a", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("keyColumns[1]");
+    assertThatThrownBy(() -> builder(Dialect.H2).table("app", null))
+        .isInstanceOf(NullPointerException.class).hasMessage("table[1]");
+    assertThatThrownBy(() -> JdbcDeadLetterTable.<Long>builder(unreachable(), String::valueOf)
+        .table(null, "dead"))
+        .isInstanceOf(NullPointerException.class).hasMessage("table[0]");
+  }
+
   /** A builder whose data source is never asked for a connection: the dialect is set. */
   private static JdbcSink.Builder<Long> builder(Dialect dialect) {
-    DataSource unreachable = (DataSource) Proxy.newProxyInstance(
+    return JdbcSink.<Long>builder(unreachable()).dialect(dialect)
+        .strategy(WriteStrategy.MULTI_ROW);
+  }
+
+  private static DataSource unreachable() {
+    return (DataSource) Proxy.newProxyInstance(
         DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
         (proxy, method, args) -> {
           throw new SQLException("not reachable in a unit test");
         });
-    return JdbcSink.<Long>builder(unreachable).dialect(dialect)
-        .strategy(WriteStrategy.MULTI_ROW);
   }
 }

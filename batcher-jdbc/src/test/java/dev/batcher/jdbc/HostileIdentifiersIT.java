@@ -1,11 +1,13 @@
 package dev.batcher.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.JDBCType;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,6 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The table is named exactly the hostile name (so {@code select} is a table called select), in
  * a schema of this test run's own ({@code hostile_<pid>}; on MariaDB a database) so that runs
  * side by side on one server do not collide.
+ *
+ * <p>Names MariaDB refuses (whitespace at the end, {@code #mysql50#}, columns differing only in
+ * case) are shown refused by the server and refused by the sink at build.
  */
 class HostileIdentifiersIT {
   private static final List<String> NAMES = List.of("we\"ird", "back`tick", "semi;colon",
@@ -99,6 +105,70 @@ class HostileIdentifiersIT {
     } finally {
       TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q);
     }
+  }
+
+  /**
+   * Names MariaDB cannot hold: the server refuses each (its error code proves it), and the sink
+   * refuses the same name at build, with a message naming it, before any statement is sent.
+   */
+  @Test
+  void mariadbNamesTheServerRefuses_areRefusedAtBuild() throws Exception {
+    HikariDataSource ds = POOLS.computeIfAbsent(Dialect.MARIADB, HostileIdentifiersIT::open);
+    String schema = "`" + SCHEMA + "`";
+    // A table, a column and a database name ending in whitespace; a table named #mysql50#...
+    assertServerRefuses(ds, 1103, "CREATE TABLE " + schema + ".`trail ` (id bigint)");
+    assertServerRefuses(ds, 1103, "CREATE TABLE " + schema + ".`tab\t` (id bigint)");
+    assertServerRefuses(ds, 1166, "CREATE TABLE " + schema + ".`ok` (`id ` bigint)");
+    assertServerRefuses(ds, 1102, "CREATE DATABASE `trail `");
+    assertServerRefuses(ds, 1103, "CREATE TABLE " + schema + ".`#mysql50#x` (id bigint)");
+    assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table(SCHEMA, "trail ")
+        .column("id", JDBCType.BIGINT, r -> r).build()) // dialect detected from the server
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("table name 'trail ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+    assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table(SCHEMA, "tab\t")
+        .column("id", JDBCType.BIGINT, r -> r).build())
+        .hasMessage("table name 'tab\t' ends with whitespace (U+0009), which MARIADB refuses at"
+            + " the end of a name");
+    assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table(SCHEMA, "ok")
+        .column("id ", JDBCType.BIGINT, r -> r).build())
+        .hasMessage("column name 'id ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+    assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table("trail ", "ok")
+        .column("id", JDBCType.BIGINT, r -> r).build())
+        .hasMessage("schema name 'trail ' ends with whitespace (U+0020), which MARIADB refuses at"
+            + " the end of a name");
+    assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table(SCHEMA, "#mysql50#x")
+        .column("id", JDBCType.BIGINT, r -> r).build())
+        .hasMessage("table name '#mysql50#x' starts with #mysql50#, which MARIADB keeps for names"
+            + " from before MySQL 5.1 and refuses in a table name");
+  }
+
+  /**
+   * MariaDB column names are case-insensitive: a statement naming {@code Ab} and {@code aB} is
+   * refused whole (1110, "Column 'Ab' specified twice"), so the sink refuses the pair at build.
+   */
+  @Test
+  void mariadbColumnsDifferingOnlyInCase_areRefusedAtBuild() throws Exception {
+    HikariDataSource ds = POOLS.computeIfAbsent(Dialect.MARIADB, HostileIdentifiersIT::open);
+    String q = "`" + SCHEMA + "`.`cased`";
+    TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q, "CREATE TABLE " + q + " (`Ab` bigint)");
+    try {
+      assertServerRefuses(ds, 1110, "INSERT INTO " + q + " (`Ab`, `aB`) VALUES (1, 2)");
+      assertThatThrownBy(() -> JdbcSink.<Long>builder(ds).table(SCHEMA, "cased")
+          .column("Ab", JDBCType.BIGINT, r -> r).column("aB", JDBCType.BIGINT, r -> r).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("columns 'Ab' and 'aB' differ only in case, and MARIADB column names are"
+              + " case-insensitive: they name one column");
+    } finally {
+      TestDatabases.exec(ds, "DROP TABLE IF EXISTS " + q);
+    }
+  }
+
+  private static void assertServerRefuses(HikariDataSource ds, int errorCode, String sql) {
+    assertThatThrownBy(() -> TestDatabases.exec(ds, sql))
+        .as(sql).isInstanceOf(SQLException.class)
+        .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(errorCode));
   }
 
   /** A pool on {@code dialect}'s database, with this run's schema created. */
