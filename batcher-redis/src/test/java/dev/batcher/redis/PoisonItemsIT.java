@@ -2,6 +2,7 @@ package dev.batcher.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batcher.BatchResult;
 import dev.batcher.Batcher;
 import dev.batcher.DeadLetter;
 import dev.batcher.ItemWriteException;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -115,5 +117,22 @@ class PoisonItemsIT {
     assertThat(jedis.get(prefix + ":k:0")).isEqualTo("v");
     assertThat(jedis.get(prefix + ":k:3")).isEqualTo("v");
     assertThat(sink.commands()).isEqualTo(2);
+  }
+
+  @Test
+  void transactional_commandRefusedAtQueueTime_appliesNothing_failsEveryItem() {
+    RedisSink<Integer> sink = RedisSink.<Integer>builder(jedis, (p, i) -> i == 1
+        ? p.sendCommand(Protocol.Command.SET, prefix + ":k:" + i) // wrong number of arguments
+        : p.set(prefix + ":k:" + i, "v")).transactional().build();
+
+    var result = sink.write(List.of(0, 1, 2));
+
+    assertThat(result.failedCount()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(result.outcome(i)).isEqualTo(BatchResult.Outcome.FAILED_PERMANENTLY);
+      assertThat(result.cause(i)).hasMessageStartingWith("EXECABORT");
+    }
+    assertThat(jedis.exists(prefix + ":k:0")).as("applied").isFalse();
+    assertThat(jedis.exists(prefix + ":k:2")).as("applied").isFalse();
   }
 }
