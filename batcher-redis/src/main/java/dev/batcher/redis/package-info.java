@@ -1,0 +1,13 @@
+/**
+ * Redis sinks: build a {@link dev.batcher.redis.RedisSink} from your Jedis client (a {@code
+ * RedisClient}) and a {@link dev.batcher.redis.RedisCommand} that queues one item's command, hand
+ * it to {@code Batcher.builder(sink)}, and every batch goes to Redis as one pipeline (or one
+ * MULTI/EXEC transaction), each item ending as its own reply says.
+ *
+ * <p>Every type here is null-marked: parameters and return values are non-null unless annotated
+ * {@code @Nullable}.
+ */
+@NullMarked
+package dev.batcher.redis;
+
+import org.jspecify.annotations.NullMarked;
