@@ -269,7 +269,13 @@ public final class JdbcReport {
         .append(" statement*: the COPY or INSERTs of one batch; *COMMIT*: its commit, mostly")
         .append(" the WAL flush; *not on the server*: wall time the server did not account for")
         .append(" (the client, the network, the round trips' latency; negative when two batches")
-        .append(" overlap).\n\n").append(table.strip()).append("\n\n");
+        .append(" overlap). A batch sent as one statement in autocommit (UNNEST, MULTI_ROW) has")
+        .append(" no COMMIT of its own: the server commits it at the protocol's Sync, after it")
+        .append(" logged the statement's duration, so its WAL flush falls in *not on the server*;")
+        .append(" a COPY, sent as a simple query, is logged with its commit. The run marked")
+        .append(" *no flush wait* sets `synchronous_commit=off` for its sessions: its wall time")
+        .append(" per batch, beside the run before it, shows what waiting for the flush costs.")
+        .append("\n\n").append(table.strip()).append("\n\n");
   }
 
   // ================================================================================== writes

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * JdbcWriteBenchmark} runs made with {@code log_min_duration_statement=0} (every statement logged
  * with its server-side duration; {@code benchmarks/profile-jdbc.sh} makes them) and sets, per batch,
  * the server's time in the data statement (COPY, INSERT) and in COMMIT beside the wall time the
- * benchmark measured. What the server does not account for is the client and the network.
+ * benchmark measured. What the server does not account for is the client, the network and, for a
+ * statement sent alone in autocommit over the extended protocol, its commit: the server commits
+ * at the Sync that follows the Execute, after logging the Execute's duration.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.batcher.benchmarks.results.PgLogProfile \
