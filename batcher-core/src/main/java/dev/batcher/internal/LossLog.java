@@ -2,6 +2,8 @@ package dev.batcher.internal;
 
 import dev.batcher.DropReason;
 import dev.batcher.RefusalReason;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -15,18 +17,30 @@ import org.slf4j.Logger;
  *
  * <p>Cost: nothing on the accepting path (it is never called there). On a refusal or a drop, a
  * level check, a clock reading and a read of the reason's gate; only the one caller per interval
- * that wins the gate sums the counter and writes. The counts come from {@link Counters}, which
+ * that wins the gate sums the counter and writes. A refusal held back after termination also reads
+ * one volatile flag (and the first such refusal sets it, once per batcher). The counts come from {@link Counters}, which
  * counts every loss anyway: a line reports the counter's growth since the previous line of its
  * reason, so nothing is counted twice, whichever thread writes. Losses that follow a line within
  * its interval are reported with the next loss of their reason, or, if none comes, by {@link
- * #reportUnreported()} when the batcher terminates; only refusals after termination (submits to a
- * closed batcher) may wait for a later one.
+ * #reportUnreported()} when the batcher terminates. Refusals after termination (offers to a closed
+ * batcher) have no termination after them: the tail of those that follow a line within its
+ * interval is reported by the next refusal after the interval or, if none comes, at JVM exit (one
+ * shutdown hook for every batcher, {@link #reportTailsAtExit()}), so that 1,000 offers after close
+ * are reported as 1 and then 999, not as 1 alone.
  *
  * <p>Thread-safety: any thread.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class LossLog {
+  /**
+   * Loss logs of terminated batchers that held back a refusal, for {@link #reportTailsAtExit()}:
+   * small (no sink, no items), one per such batcher, reported and removed at JVM exit.
+   */
+  private static final Set<LossLog> TAILS = ConcurrentHashMap.newKeySet();
+  /** Whether the exit hook of {@link #TAILS} is registered; guarded by {@code TAILS}. */
+  private static boolean hookAdded;
+
   private final Logger log;
   private final String name;
   private final Counters counters;
@@ -44,6 +58,10 @@ final class LossLog {
   private final String[] dropDetails;
   /** Ends a rate-limited line: how often such lines come. */
   private final String rateNote;
+  /** Set by {@link #reportUnreported()}: the batcher has terminated, no later report comes. */
+  private volatile boolean terminated;
+  /** Whether this log is in {@link #TAILS}: set by the first refusal held back after termination. */
+  private volatile boolean tailWatched;
 
   LossLog(Logger log, BatcherConfig<?> config, Counters counters) {
     this.log = log;
@@ -73,8 +91,41 @@ final class LossLog {
 
   /** Items were refused for {@code reason}, and counted already. */
   void refused(RefusalReason reason) {
-    if (log.isWarnEnabled() && refusalGates[reason.ordinal()].permit()) {
+    if (!log.isWarnEnabled()) {
+      return;
+    }
+    if (refusalGates[reason.ordinal()].permit()) {
       reportRefusals(reason, rateNote);
+    } else if (terminated && !tailWatched) {
+      watchTailAtExit();
+    }
+  }
+
+  /** After termination, a held-back refusal may be the last: have the exit report it. */
+  private void watchTailAtExit() {
+    synchronized (TAILS) {
+      if (tailWatched) {
+        return;
+      }
+      tailWatched = true;
+      if (!hookAdded) {
+        hookAdded = true;
+        Runtime.getRuntime().addShutdownHook(
+            new Thread(LossLog::reportTailsAtExit, "batcher-loss-log-exit"));
+      }
+      TAILS.add(this);
+    }
+  }
+
+  /**
+   * At JVM exit (and from tests): reports the refusals that terminated batchers held back since
+   * their last line, which no later refusal reported.
+   */
+  static void reportTailsAtExit() {
+    for (LossLog losses : TAILS) {
+      TAILS.remove(losses);
+      losses.tailWatched = false;
+      losses.reportUnreported();
     }
   }
 
@@ -91,6 +142,7 @@ final class LossLog {
    * once the batcher has terminated, so the tail of a burst is not left out.
    */
   void reportUnreported() {
+    terminated = true;
     if (!log.isWarnEnabled()) {
       return;
     }

@@ -97,12 +97,18 @@ public abstract class BatchSinkContractTest<T> {
   /**
    * Returns the sink under test, writing to a backend that holds none of this test's items
    * (a fresh table, a fresh key prefix). Called once before each test.
+   *
+   * @return the sink under test
+   * @throws Exception if the sink or the backend fails
    */
   protected abstract BatchSink<T> createSink() throws Exception;
 
   /**
    * Returns the {@code i}-th good item: one the sink stores. Distinct {@code i} give items that are
    * not {@code equals} and that the backend stores separately (distinct keys).
+   *
+   * @param i which good item, from 0
+   * @return the item
    */
   protected abstract T goodItem(int i);
 
@@ -110,12 +116,18 @@ public abstract class BatchSinkContractTest<T> {
    * Returns the {@code i}-th poison item: one the sink must fail permanently, and fail alone (a
    * constraint violation, malformed data), whatever else its batch holds. Distinct from every
    * good item.
+   *
+   * @param i which poison item, from 0
+   * @return the item
    */
   protected abstract T poisonItem(int i);
 
   /**
    * Reads back what the backend stores of this test's items, one element per stored copy: an
    * item stored twice appears twice. Called between sink calls, never during one.
+   *
+   * @return the stored items of this test
+   * @throws Exception if the sink or the backend fails
    */
   protected abstract Collection<T> stored() throws Exception;
 
@@ -127,6 +139,7 @@ public abstract class BatchSinkContractTest<T> {
    *
    * @return true if armed; false if the sink cannot simulate one (the default), which skips the
    *     tests that need it
+   * @throws Exception if the sink or the backend fails
    */
   protected boolean armTransientFailure() throws Exception {
     return false;
@@ -136,6 +149,8 @@ public abstract class BatchSinkContractTest<T> {
    * Returns the retry policy the sink is meant to be used with. The default is the default
    * policy's classifier and attempts with zero backoff, so that retries go out at once; an
    * override should keep the backoff at zero.
+   *
+   * @return the retry policy of the batcher under test
    */
   protected RetryPolicy retryPolicy() {
     return RetryPolicy.builder().initialBackoff(Duration.ZERO).maxBackoff(Duration.ZERO)
@@ -144,7 +159,11 @@ public abstract class BatchSinkContractTest<T> {
 
   // -------------------------------------------------------------------------------- lifecycle
 
-  /** Creates the sink and the batcher around it. */
+  /**
+   * Creates the sink and the batcher around it.
+   *
+   * @throws Exception if the sink cannot be created
+   */
   @BeforeEach
   public void startBatcher() throws Exception {
     BatchSink<T> created = createSink();
@@ -181,7 +200,11 @@ public abstract class BatchSinkContractTest<T> {
 
   // ------------------------------------------------------------------------------------ tests
 
-  /** The baseline: a batch of good items is one call, and every item is stored once. */
+  /**
+   * The baseline: a batch of good items is one call, and every item is stored once.
+   *
+   * @throws Exception if the sink or the backend fails
+   */
   @Test
   public void goodBatch_everyItemStoredOnce() throws Exception {
     List<T> items = goodItems(0, BATCH);
@@ -197,6 +220,8 @@ public abstract class BatchSinkContractTest<T> {
   /**
    * Per-item outcomes: the good items of a batch holding poison succeed and are stored once; each
    * poison fails with an {@link ItemWriteException} and is not stored.
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void batchWithPoison_goodItemsSucceed_poisonFailsAlone() throws Exception {
@@ -222,6 +247,8 @@ public abstract class BatchSinkContractTest<T> {
   /**
    * Errors classified: a poison is failed for good on its first attempt of its own, never retried
    * (retrying a constraint violation cannot help, and only delays the items behind it).
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void poison_isFailedPermanently_neverRetried() throws Exception {
@@ -255,6 +282,8 @@ public abstract class BatchSinkContractTest<T> {
    * pinpoints the poison fails it and marks the others not attempted, to be sent again). A sink
    * that is not atomic is never split: a batch it failed whole is sent again whole, and of a
    * batch it answered for item by item only the items it did not mark succeeded are sent again.
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void failedCall_atomicStoresNothingOfItsBatch_otherwiseIsNeverSplit() throws Exception {
@@ -318,6 +347,8 @@ public abstract class BatchSinkContractTest<T> {
    * ({@link BatchResult#success()} marks all) are stored once, and the items it marks failed or
    * not attempted are not stored; a {@linkplain BatchResult#batchFailed batch failure} stores
    * none.
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void answeredCall_storedExactlyWhatItReported() throws Exception {
@@ -349,6 +380,8 @@ public abstract class BatchSinkContractTest<T> {
 
   /**
    * Errors classified: a transient failure is retried, and the batch then succeeds whole.
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void transientFailure_isRetriedThenSucceeds() throws Exception {
@@ -366,6 +399,8 @@ public abstract class BatchSinkContractTest<T> {
   /**
    * No item written twice: a batch retried after a transient failure stores every item exactly
    * once, those the failed call may already have stored included.
+   *
+   * @throws Exception if the sink or the backend fails
    */
   @Test
   public void retryAfterTransientFailure_storesNoItemTwice() throws Exception {

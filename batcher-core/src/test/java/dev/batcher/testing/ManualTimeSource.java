@@ -68,6 +68,8 @@ public final class ManualTimeSource implements TimeSource {
   /**
    * Returns a clock that runs with {@link System#nanoTime()} (plus whatever it was advanced by)
    * and parks for real time, with the same instruments as a standing one.
+   *
+   * @return a new real-time clock
    */
   public static ManualTimeSource realTime() {
     return new ManualTimeSource(true);
@@ -117,6 +119,8 @@ public final class ManualTimeSource implements TimeSource {
   /**
    * Moves the clock forward by {@code d} and wakes every thread parked on it (each re-checks its
    * own deadline, as after a spurious wake-up).
+   *
+   * @param d how far to move the clock; not negative
    */
   public void advance(Duration d) {
     offset.addAndGet(d.toNanos());
@@ -125,17 +129,30 @@ public final class ManualTimeSource implements TimeSource {
     }
   }
 
-  /** Returns the current reading without counting it as a read and without running the hooks. */
+  /**
+   * Returns the current reading without counting it as a read and without running the hooks.
+   *
+   * @return the current reading, in nanoseconds
+   */
   public long now() {
     return real ? System.nanoTime() + offset.get() : START_NANOS + offset.get();
   }
 
-  /** Returns how many times {@link #nanoTime()} was called. */
+  /**
+   * Returns how many times {@link #nanoTime()} was called.
+   *
+   * @return the number of reads
+   */
   public long reads() {
     return reads.get();
   }
 
-  /** Returns how many times threads whose name contains {@code namePart} parked on this clock. */
+  /**
+   * Returns how many times threads whose name contains {@code namePart} parked on this clock.
+   *
+   * @param namePart a part of the thread names counted
+   * @return the number of parks
+   */
   public long parks(String namePart) {
     long n = 0;
     for (Map.Entry<String, AtomicLong> e : parks.entrySet()) {
@@ -146,7 +163,12 @@ public final class ManualTimeSource implements TimeSource {
     return n;
   }
 
-  /** Returns whether a thread whose name contains {@code namePart} is parked on this clock now. */
+  /**
+   * Returns whether a thread whose name contains {@code namePart} is parked on this clock now.
+   *
+   * @param namePart a part of the thread names looked for
+   * @return whether such a thread is parked
+   */
   public boolean isParked(String namePart) {
     for (Thread t : parked) {
       if (t.getName().contains(namePart)) {
@@ -159,6 +181,8 @@ public final class ManualTimeSource implements TimeSource {
   /**
    * Runs {@code hook} at the start of every {@link #nanoTime()} call, on the reading thread,
    * before the reading is taken. A hook that reads this clock runs itself again: guard it.
+   *
+   * @param hook what to run before each reading
    */
   public void onRead(Runnable hook) {
     readHooks.add(Objects.requireNonNull(hook, "hook"));
@@ -169,6 +193,9 @@ public final class ManualTimeSource implements TimeSource {
    * holds (evaluated on the reading thread, before the reading is taken), then forgets it. If two
    * threads' reads are accepted at once, only one runs the action. An action that throws makes
    * that read throw.
+   *
+   * @param when whether a read is the one
+   * @param action what to run in that read
    */
   public void onNextRead(BooleanSupplier when, Runnable action) {
     Objects.requireNonNull(when, "when");
@@ -184,7 +211,12 @@ public final class ManualTimeSource implements TimeSource {
     readHooks.add(self[0]);
   }
 
-  /** The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}. */
+  /**
+   * The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}.
+   *
+   * @param when whether a read is the one
+   * @param error what that read throws
+   */
   public void failNextRead(BooleanSupplier when, Error error) {
     Objects.requireNonNull(error, "error");
     onNextRead(when, () -> {
@@ -192,7 +224,12 @@ public final class ManualTimeSource implements TimeSource {
     });
   }
 
-  /** The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}. */
+  /**
+   * The first {@link #nanoTime()} call for which {@code when} holds throws {@code error}.
+   *
+   * @param when whether a read is the one
+   * @param error what that read throws
+   */
   public void failNextRead(BooleanSupplier when, RuntimeException error) {
     Objects.requireNonNull(error, "error");
     onNextRead(when, () -> {
@@ -203,6 +240,9 @@ public final class ManualTimeSource implements TimeSource {
   /**
    * Holds {@code thread} inside its next {@link #nanoTime()} call until the returned stall is
    * released. Arm it before the thread reads the clock (for instance before starting it).
+   *
+   * @param thread the thread to hold
+   * @return the stall, to await and release
    */
   public Stall stallNextReadBy(Thread thread) {
     Stall stall = new Stall(thread);
@@ -243,6 +283,7 @@ public final class ManualTimeSource implements TimeSource {
      * Waits until the thread is held in its read.
      *
      * @throws AssertionError if it does not get there within 30 s
+     * @throws InterruptedException if the waiting thread is interrupted
      */
     public void awaitStalled() throws InterruptedException {
       if (!stalled.await(30, TimeUnit.SECONDS)) {

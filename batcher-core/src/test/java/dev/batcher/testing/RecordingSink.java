@@ -36,6 +36,9 @@ public final class RecordingSink<T> implements BatchSink<T> {
   /**
    * Creates a sink that answers each call with {@code answer}, and lets {@code permits} calls
    * through before it holds the next ones at its gate (see {@link #openForever()}).
+   *
+   * @param answer the result of each call, from its batch
+   * @param permits how many calls pass before the gate holds the next
    */
   public RecordingSink(Function<List<T>, BatchResult> answer, int permits) {
     this.answer = answer;
@@ -43,7 +46,12 @@ public final class RecordingSink<T> implements BatchSink<T> {
     this.batches = Collections.unmodifiableList(recorded);
   }
 
-  /** Returns a successful sink whose gate is closed: every call waits for {@link #openForever()}. */
+  /**
+   * Returns a successful sink whose gate is closed: every call waits for {@link #openForever()}.
+   *
+   * @param <T> the type of the items
+   * @return a new gated sink
+   */
   public static <T> RecordingSink<T> gated() {
     return new RecordingSink<>(batch -> BatchResult.success(), 0);
   }
@@ -61,14 +69,22 @@ public final class RecordingSink<T> implements BatchSink<T> {
     return answer.apply(batch);
   }
 
-  /** Returns every item recorded so far, in call order. */
+  /**
+   * Returns every item recorded so far, in call order.
+   *
+   * @return the items, a copy
+   */
   public List<T> allItems() {
     List<T> all = new ArrayList<>();
     recorded.forEach(all::addAll);
     return all;
   }
 
-  /** Returns the size of each batch recorded so far, in call order. */
+  /**
+   * Returns the size of each batch recorded so far, in call order.
+   *
+   * @return the sizes, a copy
+   */
   public List<Integer> sizes() {
     List<Integer> s = new ArrayList<>();
     recorded.forEach(b -> s.add(b.size()));

@@ -17,6 +17,7 @@ public final class Stress {
    * Returns the multiplier from the system property {@value #PROPERTY}: 1 when unset.
    *
    * @throws IllegalArgumentException if the property is not a whole number, or is below 1
+   * @return the multiplier, at least 1
    */
   public static int scale() {
     return parse(System.getProperty(PROPERTY));

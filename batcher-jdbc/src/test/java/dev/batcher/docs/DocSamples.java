@@ -128,7 +128,8 @@ final class DocSamples {
 
   /**
    * Returns every Java file under a {@code src/test/java} directory of the repository, in any
-   * module, skipping build output and hidden directories.
+   * module, and of the consumer check's projects ({@code consumer-check/src/it/}, such as the
+   * getting-started program), skipping build output and hidden directories.
    */
   static List<Path> testSources(Path root) {
     List<Path> files = new ArrayList<>();
@@ -142,7 +143,8 @@ final class DocSamples {
                 return false;
               }
             }
-            return rel.toString().replace('\\', '/').contains("src/test/java/");
+            String path = rel.toString().replace('\\', '/');
+            return path.contains("src/test/java/") || path.startsWith("consumer-check/src/it/");
           })
           .sorted()
           .forEach(files::add);

@@ -3,7 +3,6 @@ package dev.batcher.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.batcher.jdbc.GettingStarted;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -33,9 +32,10 @@ import org.xml.sax.InputSource;
  * version). A third-party artifact the parent does not manage is held to the version of the other
  * artifacts of its group there ({@code slf4j-simple} to {@code slf4j-api}'s).
  *
- * <p>The getting-started page's {@code pom.xml} is also held to the project the consumer check
- * builds ({@code consumer-check/src/it/likes-consumer/pom.xml}): the same BOM import and Java
- * release, a pinned compiler plugin, and a main class that exists.
+ * <p>The getting-started page's {@code pom.xml} is the {@code pom.xml} of the project the consumer
+ * check builds and runs from it ({@code consumer-check/src/it/getting-started}), line for line,
+ * and its main class is that project's program; it also imports the BOM as the other consumer
+ * project does ({@code likes-consumer}), with the same Java release and a pinned compiler plugin.
  */
 class DocVersionsTest {
   /** The repository root: the parent of this module's directory (Maven's {@code basedir}). */
@@ -45,6 +45,8 @@ class DocVersionsTest {
   private static final Pattern OUR_COORDINATE =
       Pattern.compile("dev\\.batcher:([\\w.-]+):(\\d[\\w.-]*)");
   private static final String PLUGIN_GROUP = "org.apache.maven.plugins";
+  /** The project of docs/getting-started.md, which the consumer check builds and runs. */
+  private static final Path GETTING_STARTED = Path.of("consumer-check/src/it/getting-started");
 
   private static Map<String, String> properties;
   private static String projectVersion;
@@ -137,7 +139,7 @@ class DocVersionsTest {
   }
 
   @Test
-  void gettingStartedPom_isAProjectLikeTheConsumerChecks() throws Exception {
+  void gettingStartedPom_isTheConsumerChecksProject() throws Exception {
     Path page = Path.of("docs", "getting-started.md");
     List<XmlBlock> projects = new ArrayList<>();
     for (XmlBlock block : xmlBlocks()) {
@@ -147,6 +149,11 @@ class DocVersionsTest {
       }
     }
     assertThat(projects).as("complete pom.xml blocks in %s", page).hasSize(1);
+    Path project = ROOT.resolve(GETTING_STARTED);
+    assertThat(lines(projects.get(0).text()))
+        .as("the pom.xml of %s is the one the consumer check builds, %s", page,
+            GETTING_STARTED.resolve("pom.xml"))
+        .isEqualTo(lines(Files.readString(project.resolve("pom.xml"))));
     Element pom = parse(projects.get(0).text()).getDocumentElement();
     Element consumer = parse(Files.readString(
         ROOT.resolve("consumer-check/src/it/likes-consumer/pom.xml"))).getDocumentElement();
@@ -171,9 +178,17 @@ class DocVersionsTest {
     // exec:java runs the page's program, which has a main method
     Element exec = descendants(child(pom, "build"), "plugin").stream()
         .filter(p -> text(p, "artifactId").equals("exec-maven-plugin")).findFirst().orElseThrow();
-    assertThat(text(child(exec, "configuration"), "mainClass"))
-        .isEqualTo(GettingStarted.class.getSimpleName());
-    assertThat(GettingStarted.class.getMethod("main", String[].class)).isNotNull();
+    String mainClass = text(child(exec, "configuration"), "mainClass");
+    Path program = project.resolve("src/main/java").resolve(mainClass.replace('.', '/') + ".java");
+    assertThat(program).as("the main class of the page's pom.xml").isRegularFile();
+    assertThat(Files.readString(program))
+        .contains("public final class " + mainClass.substring(mainClass.lastIndexOf('.') + 1))
+        .contains("public static void main(String[] args)");
+  }
+
+  /** The lines of {@code text}, trailing white space and leading or trailing blank lines off. */
+  private static List<String> lines(String text) {
+    return List.of(text.strip().lines().map(String::stripTrailing).toArray(String[]::new));
   }
 
   // ================================================================================ helpers

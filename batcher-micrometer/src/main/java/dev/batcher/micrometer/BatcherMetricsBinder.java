@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.batcher.Batcher;
 import dev.batcher.BatcherMetrics;
+import dev.batcher.Distribution;
 import dev.batcher.DropReason;
 import dev.batcher.FlushCause;
 import dev.batcher.RefusalReason;
@@ -52,6 +53,9 @@ import org.jspecify.annotations.Nullable;
  *       succeeded}, {@code dead_lettered}, {@code failed}, {@code refused}, {@code dropped}</td>
  *       <td>items that ended so; with {@code batcher.items.pending} they add up to {@code
  *       batcher.items.submitted}</td></tr>
+ *   <tr><td>{@code batcher.items.dead.lettered}</td><td>function counter</td><td></td>
+ *       <td>items the sink failed for good that the dead-letter handler took: the {@code
+ *       dead_lettered} outcome of {@code batcher.items}, as a meter of its own</td></tr>
  *   <tr><td>{@code batcher.items.refused}</td><td>function counter</td><td>{@code reason}: a
  *       {@link RefusalReason}, lower case ({@code queue_full}, ...)</td>
  *       <td>items refused at submit time, by reason</td></tr>
@@ -73,6 +77,13 @@ import org.jspecify.annotations.Nullable;
  *       <td>sink calls under way</td></tr>
  *   <tr><td>{@code batcher.sink.calls.abandoned}</td><td>gauge</td><td></td>
  *       <td>sink calls abandoned after the delivery timeout that have not returned yet</td></tr>
+ *   <tr><td>{@code batcher.batch.size.mean}, {@code batcher.batch.size.max}</td><td>gauge</td>
+ *       <td></td><td>only without a listener: the mean and the largest number of items per sink
+ *       call since the batcher started, from the snapshot's {@link BatcherMetrics#batchSize()
+ *       batchSize()}</td></tr>
+ *   <tr><td>{@code batcher.batch.size.percentile}</td><td>gauge</td><td>{@code phi}: {@code
+ *       0.5}, {@code 0.9}, {@code 0.99}, {@code 0.999}</td><td>only without a listener: the
+ *       snapshot's percentiles of items per sink call since the batcher started</td></tr>
  *   <tr><td>{@code batcher.latency}</td><td>timer</td><td></td>
  *       <td>only with a {@linkplain Builder#listener listener}: each item's enqueue-to-completion
  *       time, whatever its outcome</td></tr>
@@ -147,8 +158,9 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
   /**
    * Returns a binder for {@code batcher} with every option at its default: no listener (so no
-   * {@code batcher.latency}, {@code batcher.batch.size} or {@code batcher.sink.duration}), no
-   * percentiles, no extra tags.
+   * {@code batcher.latency}, {@code batcher.batch.size} or {@code batcher.sink.duration}; the
+   * batch sizes are the snapshot's, as the gauges {@code batcher.batch.size.mean}, {@code .max}
+   * and {@code .percentile}), no percentiles, no extra tags.
    *
    * @param batcher the batcher whose metrics the binder publishes
    * @return the binder; it registers nothing until {@link #bindTo} is called
@@ -280,6 +292,9 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     meters.add(items(registry, "failed", BatcherMetrics::failed));
     meters.add(items(registry, "refused", BatcherMetrics::totalRefused));
     meters.add(items(registry, "dropped", BatcherMetrics::totalDropped));
+    meters.add(counter(registry, "batcher.items.dead.lettered", Tags.empty(),
+        "Items the sink failed for good that the dead-letter handler took",
+        BatcherMetrics::deadLettered));
     for (RefusalReason r : RefusalReason.values()) {
       meters.add(counter(registry, "batcher.items.refused", Tags.of("reason", tagValue(r)),
           "Items refused at submit time, by reason", m -> m.refused().get(r)));
@@ -311,6 +326,30 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
     meters.add(gauge(registry, "batcher.sink.calls.abandoned",
         "Sink calls abandoned after the delivery timeout that have not returned yet",
         BatcherMetrics::abandonedCallsRunning));
+    if (listener == null) { // with one, batcher.batch.size is a distribution summary instead
+      meters.add(gauge(registry, "batcher.batch.size.mean", Tags.empty(),
+          "Mean items per sink call, since the batcher started", m -> m.batchSize().mean()));
+      meters.add(gauge(registry, "batcher.batch.size.max", Tags.empty(),
+          "Most items in a sink call, since the batcher started", m -> m.batchSize().max()));
+      for (double phi : PERCENTILES) {
+        meters.add(gauge(registry, "batcher.batch.size.percentile",
+            Tags.of("phi", Double.toString(phi)),
+            "Percentiles of items per sink call, since the batcher started",
+            m -> percentile(m.batchSize(), phi)));
+      }
+    }
+  }
+
+  /** The snapshot's percentile {@code phi}, one of {@link #PERCENTILES}. */
+  private static double percentile(Distribution d, double phi) {
+    if (phi == 0.5) {
+      return d.p50();
+    } else if (phi == 0.9) {
+      return d.p90();
+    } else if (phi == 0.99) {
+      return d.p99();
+    }
+    return d.p999();
   }
 
   private Meter items(MeterRegistry registry, String outcome, ToLongFunction<BatcherMetrics> f) {
@@ -328,9 +367,14 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
 
   private Meter gauge(MeterRegistry registry, String name, String description,
       ToDoubleFunction<BatcherMetrics> f) {
+    return gauge(registry, name, Tags.empty(), description, f);
+  }
+
+  private Meter gauge(MeterRegistry registry, String name, Tags extra, String description,
+      ToDoubleFunction<BatcherMetrics> f) {
     return Gauge.builder(name, batcher, b -> f.applyAsDouble(b.metrics()))
         .description(description)
-        .tags(tags)
+        .tags(tags.and(extra))
         .register(registry);
   }
 

@@ -169,6 +169,7 @@ class BatcherMetricsBinderTest {
         .set("batcher.items.submitted count", 4)
         .set("batcher.items{outcome=succeeded} count", 3)
         .set("batcher.items{outcome=dead_lettered} count", 1)
+        .set("batcher.items.dead.lettered count", 1)
         .set("batcher.flushes{cause=size} count", 1)
         .set("batcher.flushes{cause=retry} count", 4)
         .set("batcher.bisections count", 2)

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.batcher.Batcher;
+import dev.batcher.Distribution;
 import dev.batcher.testing.ManualTimeSource;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -127,11 +128,13 @@ class BinderLifecycleTest {
   }
 
   @Test
-  void withoutListener_theEventMetersAreAbsentAndTheRestWork() {
+  void withoutListener_theEventMetersAreAbsent_theSnapshotsBatchSizesAreGauges() {
     Batcher<Integer> likes = batcher("likes");
     BatcherMetricsBinder.of(likes).bindTo(registry);
     Scenarios.tenItems(likes, clock);
 
+    Distribution sizes = likes.metrics().batchSize(); // batches of 4, 4 and 2
+    assertThat(sizes.count()).isEqualTo(3);
     assertThat(MeterReadings.read(registry, "likes")).isEqualTo(MeterReadings.zeros()
         .without("batcher.batch.size").without("batcher.sink.duration")
         .set("batcher.items.submitted count", 10)
@@ -139,7 +142,14 @@ class BinderLifecycleTest {
         .set("batcher.flushes{cause=size} count", 2)
         .set("batcher.flushes{cause=flush} count", 1)
         .without("batcher.latency")
+        .set("batcher.batch.size.mean value", 10 / 3.0)
+        .set("batcher.batch.size.max value", 4)
+        .set("batcher.batch.size.percentile{phi=0.5} value", sizes.p50())
+        .set("batcher.batch.size.percentile{phi=0.9} value", sizes.p90())
+        .set("batcher.batch.size.percentile{phi=0.99} value", sizes.p99())
+        .set("batcher.batch.size.percentile{phi=0.999} value", sizes.p999())
         .values());
+    assertThat(sizes.p50()).isBetween(3L, 5L); // the snapshot's, to within its buckets
   }
 
   @Test

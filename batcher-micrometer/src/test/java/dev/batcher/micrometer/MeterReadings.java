@@ -48,6 +48,7 @@ final class MeterReadings {
         "succeeded"}) {
       r.set("batcher.items{outcome=" + outcome + "} count", 0);
     }
+    r.set("batcher.items.dead.lettered count", 0);
     for (String reason : new String[] {"queue_full", "block_timeout", "interrupted", "closed",
         "too_heavy", "merge_failed", "weigher_failed"}) {
       r.set("batcher.items.refused{reason=" + reason + "} count", 0);

@@ -77,10 +77,11 @@ class MetricsDocSamplesTest {
     try (Batcher<Like> likes = Batcher.create(likeSink)) {
       // tag::snapshot-only[]
       BatcherMetricsBinder metrics = BatcherMetricsBinder.of(likes);
-      metrics.bindTo(registry); // no batcher.latency, batch.size or sink.duration
+      metrics.bindTo(registry); // no batcher.latency or sink.duration; batch sizes as gauges
       // end::snapshot-only[]
       likes.submit(new Like(42, 1001)).join();
       assertThat(registry.find("batcher.batch.size").meter()).isNull();
+      assertThat(registry.get("batcher.batch.size.max").gauge().value()).isEqualTo(1);
       assertThat(registry.find("batcher.latency").meter()).isNull();
       assertThat(registry.get("batcher.items.submitted").functionCounter().count()).isEqualTo(1);
     }

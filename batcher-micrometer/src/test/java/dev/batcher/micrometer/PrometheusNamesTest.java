@@ -21,10 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class PrometheusNamesTest {
 
-  /** The families every binding with a listener shows, whatever its options. */
-  private static final List<String> SNAPSHOT_FAMILIES = List.of(
+  /** The families every binding shows, with a listener or without. */
+  private static final List<String> COMMON_FAMILIES = List.of(
       "batcher_items_submitted_total counter",
       "batcher_items_total counter",
+      "batcher_items_dead_lettered_total counter",
       "batcher_items_refused_total counter",
       "batcher_items_dropped_total counter",
       "batcher_flushes_total counter",
@@ -33,7 +34,10 @@ class PrometheusNamesTest {
       "batcher_items_pending gauge",
       "batcher_queue_depth gauge",
       "batcher_batches_in_flight gauge",
-      "batcher_sink_calls_abandoned gauge",
+      "batcher_sink_calls_abandoned gauge");
+
+  /** The families every binding with a listener shows, whatever its options. */
+  private static final List<String> SNAPSHOT_FAMILIES = with(COMMON_FAMILIES,
       "batcher_latency_seconds_max gauge",
       "batcher_batch_size_max gauge",
       "batcher_sink_duration_seconds_max gauge");
@@ -106,8 +110,37 @@ class PrometheusNamesTest {
         .doesNotContain("quantile=");
   }
 
+  @Test
+  void withoutListener_theSnapshotsBatchSizesAreGauges() {
+    String scrape = scrapeWithoutListener();
+
+    assertThat(families(scrape)).containsExactlyInAnyOrderElementsOf(with(COMMON_FAMILIES,
+        "batcher_batch_size_mean gauge",
+        "batcher_batch_size_max gauge",
+        "batcher_batch_size_percentile gauge"));
+    assertThat(scrape.split("\n")).contains(
+        "batcher_items_dead_lettered_total{name=\"likes\"} 0.0",
+        "batcher_batch_size_mean{name=\"likes\"} 3.3333333333333335",
+        "batcher_batch_size_max{name=\"likes\"} 4.0");
+    assertThat(scrape).contains("batcher_batch_size_percentile{name=\"likes\",phi=\"0.99\"} ")
+        .doesNotContain("batcher_latency", "batcher_sink_duration", "batcher_batch_size_count");
+  }
+
+  /** Binds a batcher named likes without a listener, runs ten items, scrapes. */
+  static String scrapeWithoutListener() {
+    ManualTimeSource clock = new ManualTimeSource();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Batcher<Integer> likes = Batcher.builder(Scenarios.twoMillisecondSink(clock))
+        .name("likes").maxBatchSize(4).queueCapacity(16).maxDelay(Duration.ofSeconds(60))
+        .maxDelayJitter(0).timeSource(clock).build()) {
+      BatcherMetricsBinder.of(likes).bindTo(registry);
+      Scenarios.tenItems(likes, clock);
+      return registry.scrape();
+    }
+  }
+
   /** Binds a batcher named likes with a listener and {@code options}, runs ten items, scrapes. */
-  private static String scrape(UnaryOperator<BatcherMetricsBinder.Builder> options) {
+  static String scrape(UnaryOperator<BatcherMetricsBinder.Builder> options) {
     ManualTimeSource clock = new ManualTimeSource();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     BatcherMetricsListener events = new BatcherMetricsListener();

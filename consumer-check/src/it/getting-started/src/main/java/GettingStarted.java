@@ -1,7 +1,6 @@
-package dev.batcher.jdbc;
-
 // The program of docs/getting-started.md, step by step: a pool, a sink, a batcher, likes
-// submitted, everything closed. GettingStartedIT runs it against PostgreSQL; the guide's samples
+// submitted, everything closed. The consumer check builds this project (its pom.xml is the
+// page's) against the artifacts we publish and runs it against PostgreSQL; the guide's samples
 // are its tagged regions, and its last sample is the whole file from the imports on.
 // tag::getting-started-program[]
 // tag::getting-started-imports[]
@@ -69,7 +68,8 @@ public final class GettingStarted {
       Like like = new Like(42, user);
       likes.submit(like).whenComplete((ok, error) -> {
         if (error != null) { // refused, dropped or failed: the exception's type says which
-          log.warn("like {} not stored", like, error);
+          // one line each, no stack trace: the batcher logs the causes, once per 10 s per kind
+          log.warn("like {} not stored: {}", like, error.getClass().getSimpleName());
         }
       });
     }
