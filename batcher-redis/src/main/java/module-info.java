@@ -5,7 +5,8 @@
  * <p>Only {@code dev.batcher.redis} is API. {@code dev.batcher.redis.internal} is not exported and
  * may change in any release.
  */
-@SuppressWarnings("requires-transitive-automatic") // Jedis has an Automatic-Module-Name only
+// Jedis has an Automatic-Module-Name only, no module-info
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module dev.batcher.redis {
   requires transitive dev.batcher.core;
   // The API takes Jedis types (UnifiedJedis, PipeliningBase, Response): users read them too.

@@ -11,7 +11,7 @@ assert pom.parent.isEmpty() : "the installed BOM names a parent, whose dependenc
 def managed = pom.dependencyManagement.dependencies.dependency.collect {
   "${it.groupId}:${it.artifactId}" + (it.type.text() ? ":${it.type}" : '')
 }.collect { it.toString() }
-assert managed == ['dev.batcher:batcher-core', 'dev.batcher:batcher-core:test-jar', 'dev.batcher:batcher-jdbc', 'dev.batcher:batcher-micrometer'] : "the BOM manages ${managed}"
+assert managed == ['dev.batcher:batcher-core', 'dev.batcher:batcher-core:test-jar', 'dev.batcher:batcher-jdbc', 'dev.batcher:batcher-micrometer', 'dev.batcher:batcher-redis'] : "the BOM manages ${managed}"
 assert pom.licenses.license.name.text() == 'Apache-2.0' : 'the BOM lost the license'
 
 // Every jar we publish holds the license, and the test fixtures' jars (classes, sources, Javadoc)
@@ -20,6 +20,7 @@ def expected = [
   'batcher-core': ['', '-sources', '-javadoc', '-tests', '-test-sources', '-test-javadoc'],
   'batcher-jdbc': ['', '-sources', '-javadoc'],
   'batcher-micrometer': ['', '-sources', '-javadoc'],
+  'batcher-redis': ['', '-sources', '-javadoc'],
 ]
 expected.each { module, classifiers ->
   classifiers.each { classifier ->

@@ -62,6 +62,7 @@ final class TestRedis {
   }
 
   /** Kills every connection named {@code clientName}, from {@code control}'s connection. */
+  @SuppressWarnings("deprecation") // UnifiedJedis has no CLIENT LIST/KILL of its own
   static int killConnections(RedisClient control, String clientName) {
     String list = new String((byte[]) control.sendCommand(Protocol.Command.CLIENT, "LIST"),
         StandardCharsets.UTF_8);
