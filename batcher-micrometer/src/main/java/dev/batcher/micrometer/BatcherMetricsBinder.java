@@ -496,6 +496,10 @@ public final class BatcherMetricsBinder implements MeterBinder, AutoCloseable {
       if (this.tags != null) {
         throw new IllegalStateException("tags was already set to " + this.tags);
       }
+      int i = 0;
+      for (Tag tag : tags) {
+        requireNonNull(tag, "tags[" + i++ + "]");
+      }
       Tags t = Tags.of(tags);
       for (Tag tag : t) {
         if (tag.getKey().equals("name")) {

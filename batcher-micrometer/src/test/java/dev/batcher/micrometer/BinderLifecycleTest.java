@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -114,6 +115,14 @@ class BinderLifecycleTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tags must not have the key 'name', which holds the batcher's name: "
             + "tag(name=other)");
+  }
+
+  @Test
+  void tags_withANullTag_nameItsIndex() {
+    BatcherMetricsBinder.Builder builder = BatcherMetricsBinder.builder(batcher("likes"));
+    assertThatThrownBy(() -> builder.tags(Arrays.asList(Tag.of("app", "shop"), null)))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tags[1]");
   }
 
   @Test
