@@ -84,7 +84,7 @@ public final class BenchmarksMain {
       }
       if (options.getIncludes().isEmpty()) {
         System.out.println("# No benchmark named: running the core suites (" + CORE_SUITES
-            + "); name JdbcWrite or Counter to run the JDBC suites.");
+            + "); name JdbcWrite or Counter to run the JDBC suites, RedisWrite the Redis one.");
         runner = new Runner(withDefaultSuites(options));
       }
       return runAndSummarize(options, runner, probe);
@@ -98,7 +98,8 @@ public final class BenchmarksMain {
   /**
    * {@code options}, running the core suites if no benchmark is named: the README's main command.
    * The JDBC suites need databases and half an hour; they run when named ({@code JdbcWrite},
-   * {@code Counter}) or through {@code run-jdbc.sh}.
+   * {@code Counter}) or through {@code run-jdbc.sh}. The Redis suite needs Redis; it runs when
+   * named ({@code RedisWrite}) or through {@code run-redis.sh}.
    */
   static Options withDefaultSuites(Options options) {
     return options.getIncludes().isEmpty()
