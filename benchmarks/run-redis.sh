@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Builds the JMH jar and runs the Redis suite against the local Redis (RedisWriteBenchmark: items/s
 # of HINCRBY by mode, transactional and batch size; BATCHER_REDIS_URL, default
-# redis://127.0.0.1:6379). One JMH command; about 6 minutes on 2 cores. Writes no report: the JSON
-# is the result.
+# redis://127.0.0.1:6379). Two JMH commands; about 4 minutes on 2 cores. Writes no report: the
+# JSON is the result.
 #
 #   benchmarks/run-redis.sh            # into benchmarks/target/results-redis/run1
 #   RUN=run2 benchmarks/run-redis.sh   # into benchmarks/target/results-redis/run2
 #
 # Environment: JAVA (default: java on PATH) runs the suite; RUN (default run1) names the run's
-# directory, which keeps redis-write.json, redis-write.log, env.txt and commands.txt.
-#
-# oneByOne ignores batchSize and transactional, so one command crossing every mode with them
-# measures that baseline once per combination (ten times): the spread of those ten is the run's
-# noise on a flat line.
+# directory, which keeps redis-write.json, redis-one-by-one.json, their logs, env.txt and
+# commands.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,10 +28,15 @@ mkdir -p "$OUT"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/env.txt"
 
-command="$JAVA -jar $JAR RedisWrite -p mode=oneByOne,raw,batcher -p transactional=false,true \
--p batchSize=1,10,100,1000,10000 -f 1 -wi 2 -w 2 -i 3 -r 2 -rf json -rff $OUT/redis-write.json"
-echo "$command" > "$OUT/commands.txt"
-echo "$(date -u +%H:%M:%S) redis-write"
-$command > "$OUT/redis-write.log" 2>&1
+# oneByOne ignores batchSize and transactional: measured once, in a command of its own.
+run() { # name, then the JMH -p arguments
+  local name=$1; shift
+  local command="$JAVA -jar $JAR RedisWrite $* -f 1 -wi 2 -w 2 -i 3 -r 2 -rf json -rff $OUT/$name.json"
+  echo "$command" >> "$OUT/commands.txt"
+  echo "$(date -u +%H:%M:%S) $name"
+  $command > "$OUT/$name.log" 2>&1
+}
+run redis-write -p mode=raw,batcher -p transactional=false,true -p batchSize=1,10,100,1000,10000
+run redis-one-by-one -p mode=oneByOne -p transactional=false -p batchSize=1
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/env.txt"
-echo "$OUT/redis-write.json"
+ls "$OUT"/*.json
