@@ -235,6 +235,14 @@ final class SinkWorkers<T> {
    * @return the flight, or null if close(Duration) gave up meanwhile (its items are dropped)
    */
   private @Nullable InFlight<T> dispatch(FormedBatch<T> batch, Worker w) {
+    try {
+      return register(batch, w);
+    } finally {
+      lifecycle.endUnsettled(); // raised by takeBatch(): the batch is in the table, or dropped
+    }
+  }
+
+  private @Nullable InFlight<T> register(FormedBatch<T> batch, Worker w) {
     long now = time.nanoTime();
     InFlight<T> flight = new InFlight<>(batch, now, w);
     long oldestRetried = Long.MAX_VALUE;
@@ -287,17 +295,24 @@ final class SinkWorkers<T> {
    */
   private boolean complete(
       InFlight<T> flight, @Nullable BatchResult result, @Nullable Throwable failure) {
-    long now = time.nanoTime();
-    if (!settle(flight)) {
-      abandonedRunning.decrementAndGet(); // an abandoned call has returned at last
-      forgetEndedItems(flight);
-      return false;
+    // Raised before the settle: if close(Duration) gives up meanwhile, it cannot see this call
+    // any more once it is settled here, and waits for the drops of its retries to be counted.
+    lifecycle.beginUnsettled();
+    try {
+      long now = time.nanoTime();
+      if (!settle(flight)) {
+        abandonedRunning.decrementAndGet(); // an abandoned call has returned at last
+        forgetEndedItems(flight);
+        return false;
+      }
+      outcomes.complete(flight, result, failure, now);
+      if (flight.droppedDuringCall()) {
+        forgetEndedItems(flight);
+      }
+      return true;
+    } finally {
+      lifecycle.endUnsettled();
     }
-    outcomes.complete(flight, result, failure, now);
-    if (flight.droppedDuringCall()) {
-      forgetEndedItems(flight);
-    }
-    return true;
   }
 
   /**
@@ -357,22 +372,16 @@ final class SinkWorkers<T> {
   }
 
   /**
-   * Abandons every call in flight (close(Duration) gave up).
-   *
-   * @return how many calls held items that were still unfinished
+   * Abandons every call in flight (close(Duration) gave up). Its drops are counted as they are
+   * committed: the close reads the drop counter, not a tally of its own.
    */
-  int abandonAll(DropReason reason) {
-    int withItems = 0;
+  void abandonAll(DropReason reason) {
     for (int i = 0; i < flights.size(); i++) {
       InFlight<T> flight = flights.get(i);
       if (flight != null) {
-        if (!flight.allFinished()) {
-          withItems++;
-        }
         abandon(flight, reason);
       }
     }
-    return withItems;
   }
 
   /** The in-flight table, for the monitor's scan. */
