@@ -364,7 +364,10 @@ final class Admission<T> {
     RejectedItemException error = cause == null && detail.isEmpty()
         ? refusals[reason.ordinal()] // shared: shedding load must not allocate an exception each
         : new RejectedItemException(name, reason,
-            detail.isEmpty() ? "coalescing failed: " + cause : detail, cause);
+            // the class, not toString(): user code (the merge function, or a key's equals), which
+            // may itself throw; the cause has the rest. As for the weigher and the key function.
+            detail.isEmpty() ? "coalescing threw " + requireNonNull(cause).getClass().getName()
+                : detail, cause);
     return new Refused(error);
   }
 
