@@ -129,7 +129,7 @@ final class SinkWorkers<T> {
       }
     } catch (Throwable t) {
       // Nothing in the loop should throw; if it does, log it and keep the batcher alive.
-      Events.LOG.error("batcher '{}': worker {} failed; starting a replacement", name,
+      SafeLog.error(Events.LOG, "batcher '{}': worker {} failed; starting a replacement", name,
           Thread.currentThread().getName(), t);
       if (!w.abandoned && !lifecycle.isTerminated()) {
         workers.remove(w);
@@ -305,13 +305,42 @@ final class SinkWorkers<T> {
         forgetEndedItems(flight);
         return false;
       }
-      outcomes.complete(flight, result, failure, now);
+      try {
+        outcomes.complete(flight, result, failure, now);
+      } catch (Throwable bug) {
+        failBack(flight, bug);
+        if (bug instanceof VirtualMachineError) {
+          throw bug;
+        }
+      }
       if (flight.droppedDuringCall()) {
         forgetEndedItems(flight);
       }
       return true;
     } finally {
       lifecycle.endUnsettled();
+    }
+  }
+
+  /**
+   * Settling a returned call threw (a bug: user code on that path is guarded). The call is out of
+   * the flight table, so nothing else would end its items: gives up those not ended yet (an
+   * entry ends once, so those already ended, or ending elsewhere, are left alone). Entries it
+   * may have handed to the retry queue are skipped there once ended.
+   */
+  private void failBack(InFlight<T> flight, Throwable bug) {
+    try {
+      SafeLog.error(Events.LOG, "batcher '{}': failed while settling a batch of {} items; "
+          + "giving up those not ended yet", name, flight.entries.size(), bug);
+      Settlement<T> s = settler.settlement(flight.entries.size());
+      for (Entry<T> e : flight.entries) {
+        s.giveUp(e, bug);
+      }
+      s.commit();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable again) {
+      SafeLog.error(Events.LOG, "batcher '{}': failing back a batch failed too", name, again);
     }
   }
 
