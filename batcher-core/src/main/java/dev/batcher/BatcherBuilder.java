@@ -145,8 +145,10 @@ public final class BatcherBuilder<T> {
 
   /**
    * Sets the most total weight of accepted-but-unfinished items; past it the {@link
-   * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity}. Requires a
-   * {@link #weigher}; no default (only the item count is bounded).
+   * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity} (under
+   * {@code FAIL} the item is refused as {@link RefusalReason#QUEUE_FULL}). A total that would pass
+   * {@code Long.MAX_VALUE} is past it too, whatever the setting. Requires a {@link #weigher}; no
+   * default (only the item count is bounded).
    *
    * @param queueCapacityWeight the most total weight accepted and unfinished
    * @return this builder
