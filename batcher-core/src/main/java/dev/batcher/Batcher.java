@@ -156,6 +156,12 @@ public interface Batcher<T> extends AutoCloseable {
    * <p>If the calling thread is interrupted while it waits, it gives up at once, as when the time
    * runs out, and keeps the thread's interrupt status.
    *
+   * <p>Having given up, it returns once every future has completed, with an exact answer: items a
+   * worker was just taking to the sink, or whose failed call it was just settling, are dropped and
+   * counted before it returns. That takes microseconds; only a callback that blocks a batcher
+   * thread (a future's dependent, a listener) for more than 10 seconds leaves the answer unknown,
+   * and then it returns false.
+   *
    * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
    * starts closing and returns at once, as {@link #close()} does, without waiting and without
    * dropping anything: items still pending go on to be written, and it returns true unless an

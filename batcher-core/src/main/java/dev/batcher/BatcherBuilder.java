@@ -45,8 +45,6 @@ public final class BatcherBuilder<T> {
   /** Default {@link #overflow(OverflowPolicy)}: {@link OverflowPolicy#BLOCK}. */
   public static final OverflowPolicy DEFAULT_OVERFLOW = OverflowPolicy.BLOCK;
 
-  /** Durations longer than this are clamped: about 146 years, far beyond any real timeout. */
-  private static final long MAX_NANOS = Long.MAX_VALUE / 64;
   private static final int UNSET_INT = -1;
   private static final long UNSET_LONG = -1;
   /**
@@ -145,8 +143,10 @@ public final class BatcherBuilder<T> {
 
   /**
    * Sets the most total weight of accepted-but-unfinished items; past it the {@link
-   * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity}. Requires a
-   * {@link #weigher}; no default (only the item count is bounded).
+   * #overflow(OverflowPolicy) overflow policy} applies, as for {@link #queueCapacity} (under
+   * {@code FAIL} the item is refused as {@link RefusalReason#QUEUE_FULL}). A total that would pass
+   * {@code Long.MAX_VALUE} is past it too, whatever the setting. Requires a {@link #weigher}; no
+   * default (only the item count is bounded).
    *
    * @param queueCapacityWeight the most total weight accepted and unfinished
    * @return this builder
@@ -283,7 +283,9 @@ public final class BatcherBuilder<T> {
    * acceptance, one way or another; an item not finished by then is dropped with {@link
    * DropReason#DELIVERY_TIMEOUT}, and a sink call older than this is abandoned. Must exceed the
    * longest wait for a batch to fill, {@code maxDelay × (1 + maxDelayJitter)}. Default {@value
-   * #DEFAULT_DELIVERY_TIMEOUT_SECONDS} s.
+   * #DEFAULT_DELIVERY_TIMEOUT_SECONDS} s. This and the other durations are clamped to about 4.5
+   * years ({@code Long.MAX_VALUE / 64} ns): a maxDelay and a deliveryTimeout both longer than that
+   * are equal, and refused by {@link #build()}.
    *
    * @param deliveryTimeout the longest life of an accepted item
    * @return this builder
@@ -481,8 +483,12 @@ public final class BatcherBuilder<T> {
         "coalesce cannot be combined with a weigher (%s)", weigher);
     long longestDelay = delay + (long) (delay * jit);
     requireState(delivery > longestDelay,
-        "deliveryTimeout (%s) must exceed maxDelay (%s) x (1 + maxDelayJitter %s)",
-        Duration.ofNanos(delivery), Duration.ofNanos(delay), jit);
+        "deliveryTimeout (%s) must exceed maxDelay (%s) x (1 + maxDelayJitter %s)%s",
+        Duration.ofNanos(delivery), Duration.ofNanos(delay), jit,
+        delivery == Durations.MAX_NANOS
+            ? "; durations longer than " + Durations.MAX + " are clamped to it, the longest "
+                + "supported, so set a maxDelay well below that"
+            : "");
 
     String n = name == null ? "unnamed-" + UNNAMED.incrementAndGet() : name;
     return new BatcherConfig<>(
@@ -519,7 +525,8 @@ public final class BatcherBuilder<T> {
     };
   }
 
+  /** Durations longer than about 4.5 years are clamped (see {@link Durations}). */
   private static long toNanos(Duration duration) {
-    return duration.compareTo(Duration.ofNanos(MAX_NANOS)) > 0 ? MAX_NANOS : duration.toNanos();
+    return Durations.clampedNanos(duration);
   }
 }

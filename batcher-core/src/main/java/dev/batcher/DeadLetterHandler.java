@@ -1,5 +1,6 @@
 package dev.batcher;
 
+import dev.batcher.internal.Describe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,12 @@ public interface DeadLetterHandler<T> {
    */
   static <T> DeadLetterHandler<T> logging() {
     Logger log = LoggerFactory.getLogger(DeadLetter.class);
+    // Described here, not by the logger: an item, id or cause whose toString() throws must not
+    // make this handler fail.
     return letter -> log.error("dead letter {} after {} attempt(s) ({} .. {}): {}",
-        letter.id() != null ? "id=" + letter.id() : "item=" + letter.item(), letter.attempts(),
-        letter.firstAttempt(), letter.lastAttempt(), letter.cause().toString());
+        letter.id() != null ? "id=" + Describe.of(letter.id())
+            : "item=" + Describe.of(letter.item()),
+        letter.attempts(), letter.firstAttempt(), letter.lastAttempt(),
+        Describe.of(letter.cause()));
   }
 }

@@ -2,6 +2,7 @@ package dev.batcher;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.batcher.internal.Describe;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +42,7 @@ public final class DroppedItemException extends BatcherException {
   public DroppedItemException(
       String batcherName, DropReason reason, String detail, @Nullable Throwable lastError) {
     super("batcher '" + batcherName + "' dropped the item (" + reason + "): " + detail
-        + (lastError == null ? "" : "; its last attempt failed: " + lastError),
+        + (lastError == null ? "" : "; its last attempt failed: " + Describe.of(lastError)),
         lastError, false, false);
     this.reason = requireNonNull(reason, "reason");
   }

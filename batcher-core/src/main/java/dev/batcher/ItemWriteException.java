@@ -1,5 +1,7 @@
 package dev.batcher;
 
+import dev.batcher.internal.Describe;
+
 /**
  * Fails the future of an item that the sink could not write, after its retries if it had any: its
  * {@link #getCause() cause} is the failure of its last attempt (its own, when bisection isolated
@@ -36,7 +38,7 @@ public final class ItemWriteException extends BatcherException {
         "batcher '" + batcherName + "' could not write the item after " + attempts
             + (attempts == 1 ? " attempt" : " attempts")
             + (splits == 0 ? "" : ", isolated by " + splits + (splits == 1 ? " split" : " splits"))
-            + (deadLettered ? " (dead-lettered): " : ": ") + cause,
+            + (deadLettered ? " (dead-lettered): " : ": ") + Describe.of(cause),
         cause,
         false);
     this.attempts = attempts;

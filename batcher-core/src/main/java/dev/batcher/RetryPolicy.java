@@ -81,8 +81,8 @@ public final class RetryPolicy {
       double multiplier, Jitter backoffJitter, double backoffJitterFraction,
       Predicate<Throwable> retryable) {
     this.maxAttempts = maxAttempts;
-    this.initialBackoffNanos = initialBackoff.toNanos();
-    this.maxBackoffNanos = maxBackoff.toNanos();
+    this.initialBackoffNanos = Durations.clampedNanos(initialBackoff);
+    this.maxBackoffNanos = Durations.clampedNanos(maxBackoff);
     this.multiplier = multiplier;
     this.backoffJitter = backoffJitter;
     this.backoffJitterFraction = backoffJitterFraction;
@@ -127,7 +127,9 @@ public final class RetryPolicy {
    */
   public long backoffNanos(int attemptsSoFar) {
     double base = initialBackoffNanos * Math.pow(multiplier, Math.max(0, attemptsSoFar - 1));
-    long capped = (long) Math.min(base, (double) maxBackoffNanos);
+    // Compared as doubles, but the cap returned as the long it is: (double) of a long above
+    // 2^53 rounds, and could come back a little above the cap.
+    long capped = base >= maxBackoffNanos ? maxBackoffNanos : (long) base;
     switch (backoffJitter) {
       case FULL:
         return capped == 0 ? 0 : ThreadLocalRandom.current().nextLong(capped + 1);
@@ -260,7 +262,8 @@ public final class RetryPolicy {
 
     /**
      * Sets the backoff before the second attempt. Must not exceed {@link #maxBackoff}. Default
-     * {@value #DEFAULT_INITIAL_BACKOFF_MILLIS} ms.
+     * {@value #DEFAULT_INITIAL_BACKOFF_MILLIS} ms. Longer than about 4.5 years ({@code
+     * Long.MAX_VALUE / 64} ns), it is clamped to that, as the batcher's durations are.
      *
      * @param initialBackoff the first backoff
      * @return this builder
@@ -278,6 +281,8 @@ public final class RetryPolicy {
 
     /**
      * Sets the cap on any backoff, before jitter. Default {@value #DEFAULT_MAX_BACKOFF_MILLIS} ms.
+     * Longer than about 4.5 years ({@code Long.MAX_VALUE / 64} ns), it is clamped to that, as the
+     * batcher's durations are.
      *
      * @param maxBackoff the longest backoff
      * @return this builder

@@ -245,6 +245,26 @@ class BatcherBuilderTest {
             + " 0.5)");
   }
 
+  /**
+   * A maxDelay and a deliveryTimeout both past the longest supported duration are clamped to the
+   * same value: the refusal says so, rather than that X must exceed X.
+   */
+  @Test
+  void hugeMaxDelayAndDeliveryTimeout_refusalSaysTheyWereClamped() {
+    Duration clamp = Duration.ofNanos(Long.MAX_VALUE / 64);
+    assertThatThrownBy(() -> builder().maxDelay(Duration.ofSeconds(Long.MAX_VALUE))
+            .deliveryTimeout(Duration.ofSeconds(Long.MAX_VALUE)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("deliveryTimeout (" + clamp + ") must exceed maxDelay (" + clamp
+            + ")")
+        .hasMessageEndingWith("; durations longer than " + clamp + " are clamped to it, the "
+            + "longest supported, so set a maxDelay well below that");
+    // Below the clamp, a huge maxDelay under a clamped deliveryTimeout is fine.
+    assertThat(builder().maxDelay(Duration.ofDays(365)).maxDelayJitter(0)
+        .deliveryTimeout(Duration.ofSeconds(Long.MAX_VALUE)).config().deliveryTimeoutNanos())
+        .isEqualTo(Long.MAX_VALUE / 64);
+  }
+
   @Test
   void hugeDurations_areClampedNotOverflowed() {
     BatcherConfig<String> c = builder().deliveryTimeout(Duration.ofDays(365 * 1000L)).config();

@@ -36,6 +36,33 @@ class OverflowTest extends BatcherTestSupport {
     assertThat(sink.allItems()).containsExactly(0, 1, 2, 3);
   }
 
+  /**
+   * Weights whose total would pass Long.MAX_VALUE are past any queueCapacityWeight: the queue is
+   * full by weight, never an overflow into a small total that lets everything in. Both the
+   * compare-and-set path (huge weights) and the add path (a small weight on a nearly full total).
+   */
+  @Test
+  void overflowFail_totalWeightPastLongMax_isRefusedAsQueueFull() {
+    RecordingSink<Long> sink = RecordingSink.gated();
+    Batcher<Long> b = track(Batcher.builder(sink).name("huge").weigher(x -> x)
+        .queueCapacityWeight(Long.MAX_VALUE).overflow(OverflowPolicy.FAIL).build());
+    long big = Long.MAX_VALUE / 2 + 10;
+    CompletableFuture<Void> first = b.submit(big); // held by the gated sink: still accepted
+    Throwable t = failureOf(b.submit(big));
+    assertThat(t).isInstanceOfSatisfying(RejectedItemException.class,
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.QUEUE_FULL));
+    assertThat(b.offer(big)).isFalse();
+    long rest = Long.MAX_VALUE - big;
+    CompletableFuture<Void> nearlyFull = b.submit(rest); // fits exactly: the total is MAX_VALUE
+    assertThat(b.offer(1L)).as("a small weight past Long.MAX_VALUE").isFalse();
+    assertThat(b.metrics().refused()).containsEntry(RefusalReason.QUEUE_FULL, 3L);
+    assertThat(b.metrics().pending()).isEqualTo(2);
+    sink.openForever();
+    assertThat(first).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(nearlyFull).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(sink.allItems()).containsExactly(big, rest);
+  }
+
   @Test
   void overflowBlock_waitsForRoom() throws Exception {
     RecordingSink<Integer> sink = RecordingSink.gated();

@@ -72,7 +72,8 @@ class PromisesTest {
   }
 
   static List<Throwable> userFunctionFailures() {
-    return List.of(new IOException("sneaky checked"), new AssertionError("assert in user code"));
+    return List.of(new IOException("sneaky checked"), new AssertionError("assert in user code"),
+        new TestSupport.UnprintableException());
   }
 
   @ParameterizedTest
@@ -109,7 +110,9 @@ class PromisesTest {
     CompletableFuture<Void> waiting = b.submit("b1");
 
     assertThat(failureOf(b.submit("b2"))).isInstanceOfSatisfying(RejectedItemException.class,
-        e -> assertThat(e.reason()).isEqualTo(RefusalReason.MERGE_FAILED)).hasCause(bug);
+        e -> assertThat(e.reason()).isEqualTo(RefusalReason.MERGE_FAILED)).hasCause(bug)
+        .hasMessage("batcher 'merges' refused the item (MERGE_FAILED): coalescing threw "
+            + bug.getClass().getName());
     sink.openForever();
     assertThat(waiting).succeedsWithin(Duration.ofSeconds(5));
     BatcherMetrics m = b.metrics();

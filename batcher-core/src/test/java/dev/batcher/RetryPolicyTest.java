@@ -93,6 +93,21 @@ class RetryPolicyTest {
     assertThat(p.backoffNanos(30)).isEqualTo(350_000_000L);
   }
 
+  /** Backoffs past what nanoseconds in a long hold are clamped, as the builder's durations. */
+  @Test
+  void hugeBackoffs_areClampedNotOverflowed() {
+    long clamp = Long.MAX_VALUE / 64;
+    RetryPolicy p = RetryPolicy.builder().maxBackoff(Duration.ofSeconds(Long.MAX_VALUE))
+        .initialBackoff(Duration.ofSeconds(1)).backoffJitter(RetryPolicy.Jitter.NONE).build();
+    assertThat(p.backoffNanos(1)).isEqualTo(1_000_000_000L);
+    assertThat(p.backoffNanos(200)).isEqualTo(clamp);
+    RetryPolicy both = RetryPolicy.builder().initialBackoff(Duration.ofSeconds(Long.MAX_VALUE))
+        .maxBackoff(Duration.ofSeconds(Long.MAX_VALUE)).backoffJitter(RetryPolicy.Jitter.NONE)
+        .build();
+    assertThat(both.backoffNanos(1)).isEqualTo(clamp);
+    assertThat(both.toString()).contains("maxBackoff=" + Duration.ofNanos(clamp));
+  }
+
   @Test
   void backoffJitterFull_staysBetweenZeroAndTheBackoff() {
     RetryPolicy p = RetryPolicy.builder().initialBackoff(Duration.ofMillis(100)).build();

@@ -28,6 +28,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Internal: not API, may change in any release.
  */
 final class Admission<T> {
+  /**
+   * Weights from here on are reserved by compare-and-set, not by an atomic add (see {@link
+   * #tryClaim}): below it, the adds of racing producers, 2^32 each at most, cannot carry the
+   * total past a wrap-around back to a positive sum.
+   */
+  private static final long LARGE_WEIGHT = 1L << 32;
+
   private final String name;
   private final TimeSource time;
   private final Intake<T> intake;
@@ -261,6 +268,13 @@ final class Admission<T> {
    * given back if the count is full. Between the two, a racing producer may be refused although
    * there was room by weight. The bounds themselves are never exceeded.
    *
+   * <p>A total weight past {@code Long.MAX_VALUE} is past any {@code queueCapacityWeight}: the
+   * queue is full by weight, and the overflow policy applies (QUEUE_FULL under FAIL, a wait under
+   * BLOCK, an eviction under DROP_OLDEST), never an overflow into a small or negative total. An
+   * ordinary weight is added at once (one atomic add), and a sum past {@code Long.MAX_VALUE} is
+   * seen as negative: {@link #LARGE_WEIGHT} bounds what racing producers add meanwhile, far from
+   * wrapping around to a positive sum. A larger weight is added only if it fits (compare-and-set).
+   *
    * @return the ticket, or {@link Intake#FULL} or {@link Intake#CLOSED}
    */
   private long tryClaim(long weight) {
@@ -268,10 +282,21 @@ final class Admission<T> {
     if (accepted == null) {
       return intake.claim();
     }
-    long w = accepted.addAndGet(weight);
-    if (w > capacityWeight) {
-      accepted.addAndGet(-weight);
-      return lifecycle.isClosed() ? Intake.CLOSED : Intake.FULL;
+    if (weight < LARGE_WEIGHT) {
+      long w = accepted.addAndGet(weight);
+      if (w > capacityWeight || w < 0) {
+        accepted.addAndGet(-weight);
+        return lifecycle.isClosed() ? Intake.CLOSED : Intake.FULL;
+      }
+    } else {
+      long w;
+      do {
+        w = accepted.get();
+        // w may be past the capacity (or negative) for a moment while a racer gives it back
+        if (w < 0 || weight > capacityWeight - w) {
+          return lifecycle.isClosed() ? Intake.CLOSED : Intake.FULL;
+        }
+      } while (!accepted.compareAndSet(w, w + weight));
     }
     long ticket = intake.claim();
     if (ticket < 0) {
@@ -364,7 +389,10 @@ final class Admission<T> {
     RejectedItemException error = cause == null && detail.isEmpty()
         ? refusals[reason.ordinal()] // shared: shedding load must not allocate an exception each
         : new RejectedItemException(name, reason,
-            detail.isEmpty() ? "coalescing failed: " + cause : detail, cause);
+            // the class, not toString(): user code (the merge function, or a key's equals), which
+            // may itself throw; the cause has the rest. As for the weigher and the key function.
+            detail.isEmpty() ? "coalescing threw " + requireNonNull(cause).getClass().getName()
+                : detail, cause);
     return new Refused(error);
   }
 

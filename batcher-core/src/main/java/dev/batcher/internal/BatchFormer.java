@@ -125,7 +125,8 @@ final class BatchFormer<T> {
    * Waits for the next batch and takes it, committing outside the lock whatever the former
    * dropped on the way and completing the flushes it made complete.
    *
-   * @return the batch, or null once the batcher has terminated or been aborted
+   * @return the batch, or null once the batcher has terminated or been aborted; the caller must
+   *     call {@link Lifecycle#endUnsettled()} once the batch is in the flight table or dropped
    */
   @Nullable FormedBatch<T> takeBatch() {
     while (true) {
@@ -145,6 +146,12 @@ final class BatchFormer<T> {
         }
         epochsClosed = pollFlushes;
         pollFlushes = false;
+        if (batch != null && batch != deferredMarker) {
+          // Under the lock, which an abort takes after marking itself: until the worker has put
+          // the batch in the flight table (or dropped it), the abort cannot see it. The worker
+          // lowers the count (SinkWorkers.dispatch).
+          lifecycle.beginUnsettled();
+        }
       } finally {
         lock.unlock();
       }

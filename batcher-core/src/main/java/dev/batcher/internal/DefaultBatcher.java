@@ -52,6 +52,12 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   private final SinkWorkers<T> workers;
   private final DeliveryMonitor<T> monitor;
   private final Admission<T> admission;
+  /**
+   * How long a close that gave up waits, at most, for the drops it caused to be counted (see
+   * {@link #abort}); normally a few microseconds.
+   */
+  private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   /** Reports the batcher if it is garbage-collected, or left open at exit, without close(). */
   private final LeakWatch leaks;
 
@@ -213,14 +219,17 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     } catch (ExecutionException e) {
       throw new IllegalStateException("unreachable: termination never fails", e);
     }
+    if (lifecycle.isAborted() && !lifecycle.awaitAbortSettled(System.nanoTime() + SETTLE_NANOS)) {
+      return false; // another close gave up, and could not tell whether it dropped anything
+    }
     workers.join(deadline);
     return !closeDropped();
   }
 
   /**
-   * Whether a close that gave up dropped items. An abort marks it before it terminates the
-   * batcher; a drop that let the batcher terminate before that mark is counted (CLOSE_TIMEOUT)
-   * before its capacity is released, so a thread that saw the termination sees one or the other.
+   * Whether a close dropped items: the CLOSE_TIMEOUT drops, counted before their capacity is
+   * released (so a thread that saw the termination sees those that let it terminate), or an
+   * abort that could not wait for its drops to be counted ({@link #abort}).
    */
   private boolean closeDropped() {
     return lifecycle.abortDropped() || counters.droppedSoFar(DropReason.CLOSE_TIMEOUT) > 0;
@@ -253,25 +262,33 @@ public final class DefaultBatcher<T> implements Batcher<T> {
   /**
    * close(Duration) ran out of time or was interrupted: drop everything left and stop.
    *
-   * @return true if any item was dropped (or will be, as its producer publishes it)
+   * <p>What the abort drops itself is counted before it returns; what it cannot see is dropped by
+   * the thread that holds it, as it notices the abort: a batch a worker has taken out and not yet
+   * put in the flight table, a sink call that returned and is being settled (its retries), an
+   * entry a producer claimed before close and publishes late (the monitor drops it). Those steps
+   * are short, so the abort waits for their drops to be counted ({@link
+   * Lifecycle#awaitAbortSettled}), at most {@link #SETTLE_NANOS}: the answer is then exact. Only
+   * user code that blocks a batcher thread for longer (a callback of a future, a listener) leaves
+   * it unable to tell, and then it answers that items were dropped.
+   *
+   * @return true if any item was dropped by a close that gave up (or may have been)
    */
   private boolean abort(String why) {
     lifecycle.markAborted();
     settler.former.wakeAny();
     Settlement<T> s = settler.settlement();
-    former.dropAll(s);
-    boolean dropped = !s.isEmpty();
+    former.dropAll(s); // takes the consumer lock: every batch formed before is now accounted
     s.commit();
     flushes.poll();
-    dropped |= workers.abandonAll(DropReason.CLOSE_TIMEOUT) > 0;
+    workers.abandonAll(DropReason.CLOSE_TIMEOUT);
     // Everything visible is dropped; finish even if a producer that passed the closed check
     // before close() has claimed a slot and not yet published its entry. The monitor keeps
     // running until it has dropped such late entries too (see DeliveryMonitor).
-    dropped |= intake.hasClaims();
-    if (dropped) {
-      lifecycle.markAbortDropped(); // before terminating: a close waiting for it must see it
+    lifecycle.terminate(); // wakes the monitor too, for the late entries
+    if (!lifecycle.awaitAbortSettled(System.nanoTime() + SETTLE_NANOS)) {
+      lifecycle.markAbortDropped();
     }
-    lifecycle.terminate();
+    boolean dropped = closeDropped();
     if (dropped) {
       Events.LOG.warn("batcher '{}': {}; unfinished items were dropped", name, why);
     }

@@ -102,9 +102,16 @@ final class DeliveryMonitor<T> implements Runnable {
       if (lateClaims) {
         // close(Duration) gave up while producers were between their claim and their publish.
         // Their entries appear as they resume; no worker is left to take them: drop them here.
-        Settlement<T> late = settler.settlement();
-        former.dropLateClaims(late);
-        late.commit();
+        // Raised before the entries are taken out, lowered once their drops are counted: see
+        // Lifecycle.awaitAbortSettled, which reads the claims first.
+        lifecycle.beginUnsettled();
+        try {
+          Settlement<T> late = settler.settlement();
+          former.dropLateClaims(late);
+          late.commit();
+        } finally {
+          lifecycle.endUnsettled();
+        }
         flushes.poll();
         if (intake.hasClaims()) {
           LockSupport.parkNanos(this, LATE_CLAIM_RETRY_NANOS); // real time: a producer resuming

@@ -43,7 +43,7 @@ final class Events<T> {
     try {
       call.run();
     } catch (Throwable e) {
-      warnings.warn("batcher '{}': listener {} threw", name, listener, e);
+      warnings.warn("batcher '{}': listener {} threw", name, Describe.of(listener), e);
     }
   }
 

@@ -2,6 +2,8 @@ package dev.batcher.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Whether a batcher is closed, aborted or terminated, and the one step that terminates it: the
@@ -18,12 +20,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Internal: not API, may change in any release.
  */
 final class Lifecycle extends LifecycleFields {
+  /** How often a close that gave up looks again whether its drops are all counted. */
+  private static final long ABORT_SETTLE_POLL_NANOS = 50_000;
+
   long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
 
   private final Intake<?> intake;
   private final RoomSignal room;
   /** Wakes every batcher thread once terminated; set once while the batcher is wired. */
   private Runnable onTerminated = () -> { };
+  /**
+   * Steps under way that may still drop items for an abort where the abort cannot see them: a
+   * batch taken out of the former and not yet in the flight table, a returned sink call being
+   * settled (its retries are dropped once aborted), the monitor dropping late claims. Raised per
+   * batch, never per item. Sequentially consistent increments: a step raises it before it looks
+   * at {@link #aborted} (or, for a batch, under the consumer lock that the abort takes after
+   * marking itself), and lowers it after its drops are counted; so an aborting close that marked
+   * the abort, and then reads zero, has every drop for it counted (see {@link
+   * #awaitAbortSettled}). Not on the producers' lines: this object sits after the padding.
+   */
+  private final AtomicInteger unsettled = new AtomicInteger();
 
   Lifecycle(Intake<?> intake, RoomSignal room) {
     this.intake = intake;
@@ -72,6 +88,51 @@ final class Lifecycle extends LifecycleFields {
   /** Whether an abort dropped (or will drop) items; see {@link #markAbortDropped()}. */
   boolean abortDropped() {
     return abortDropped;
+  }
+
+  /** A step that may drop items for an abort begins; see {@link #unsettled}. */
+  void beginUnsettled() {
+    unsettled.incrementAndGet();
+  }
+
+  /** That step's drops are counted. */
+  void endUnsettled() {
+    unsettled.decrementAndGet();
+  }
+
+  /**
+   * After an abort: waits until every step that may still drop items for it has counted its
+   * drops, and every claim made before close has been published and dropped (or cancelled), but
+   * not past {@code deadline} ({@link System#nanoTime()}): these are steps of a few instructions,
+   * unless user code on a batcher thread (a future's callback, a listener) holds one up. Waits
+   * in real time and keeps the caller's interrupt status.
+   *
+   * @return true if everything settled in time: the CLOSE_TIMEOUT drop count is then final
+   */
+  boolean awaitAbortSettled(long deadline) {
+    boolean interrupted = Thread.interrupted(); // or parkNanos would return at once
+    try {
+      for (int spins = 0; ; spins++) {
+        // The claims first: the monitor raises the count before it takes a late entry out, and
+        // lowers it after counting the drop, so no claim left and then a zero count means that
+        // the drops of the late entries are counted too.
+        if (!intake.hasClaims() && unsettled.get() == 0) {
+          return true;
+        }
+        if (deadline - System.nanoTime() <= 0) {
+          return false;
+        }
+        if (spins < 100) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.parkNanos(this, ABORT_SETTLE_POLL_NANOS);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   CompletableFuture<Void> terminated() {

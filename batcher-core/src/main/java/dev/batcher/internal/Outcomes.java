@@ -125,8 +125,8 @@ final class Outcomes<T> {
     } catch (Throwable bug) {
       // User code on this path (the retry classifier, a listener) threw. The batch is out of the
       // in-flight set, so nothing else would ever end its items: give them up here.
-      Events.LOG.error("batcher '{}': failed while handling the result of a batch of {} items; "
-          + "giving them up", name, entries.size(), bug);
+      SafeLog.error(Events.LOG, "batcher '{}': failed while handling the result of a batch of {} "
+          + "items; giving them up", name, entries.size(), bug);
       again = null;
       for (Entry<T> e : entries) {
         e.attemptFailed(flight.dispatchedAt, bug);

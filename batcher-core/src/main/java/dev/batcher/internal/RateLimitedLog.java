@@ -84,8 +84,8 @@ final class RateLimitedLog {
     }
     long held = suppressed.getAndSet(0);
     if (held > 0) {
-      log.warn("({} similar warning(s) suppressed since the last one)", held);
+      SafeLog.warn(log, "({} similar warning(s) suppressed since the last one)", held);
     }
-    log.warn(format, args);
+    SafeLog.warn(log, format, args); // its lines carry user objects and exceptions
   }
 }

@@ -137,7 +137,16 @@ final class Settlement<T> {
       }
     } else {
       errors = new Throwable[n];
-      ok = tally(ended, kinds, requireNonNull(details), errors);
+      try {
+        ok = tally(ended, kinds, requireNonNull(details), errors);
+      } catch (Throwable bug) {
+        // Nothing in the tally should throw (user code in it is guarded); if it does, the
+        // entries have passed tryFinish() and nobody else would ever end them: fail the futures
+        // still without an exception all the same, and go on releasing and completing.
+        fillIn(errors, kinds, requireNonNull(details), bug);
+        SafeLog.error(Events.LOG, "batcher '{}': failed while settling {} item(s); failing them",
+            settler.name, n, bug);
+      }
     }
     Counters counters = settler.counters;
     if (ok > 0) {
@@ -289,8 +298,8 @@ final class Settlement<T> {
       return true;
     } catch (Throwable t) {
       settler.former.set(FormerSignal.RUNNING);
-      Events.LOG.warn("batcher '{}': the time source failed while completing a batch (at {}); "
-          + "producers read it themselves", settler.name, at, t);
+      SafeLog.warn(Events.LOG, "batcher '{}': the time source failed while completing a batch "
+          + "(at {}); producers read it themselves", settler.name, at, t);
       return false;
     }
   }
@@ -354,7 +363,7 @@ final class Settlement<T> {
             gaveUpIds = new ArrayList<>();
           }
           if (gaveUpIds.size() < 10) {
-            gaveUpIds.add(settler.idOf(e.item));
+            gaveUpIds.add(Describe.of(settler.idOf(e.item))); // logged: a string that cannot throw
           }
         }
       }
@@ -377,6 +386,25 @@ final class Settlement<T> {
       }
     }
     return ok;
+  }
+
+  /**
+   * After the tally failed: gives every non-success still without an exception one that cannot
+   * fail to be made (no user object's text in its message).
+   */
+  private void fillIn(Throwable[] errors, byte[] kinds, Object[] details, Throwable bug) {
+    for (int i = 0; i < n; i++) {
+      if (kinds[i] == SUCCEEDED || errors[i] != null) {
+        continue;
+      }
+      if (kinds[i] == DROPPED) {
+        DropReason r = (DropReason) requireNonNull(details[i]);
+        errors[i] = new DroppedItemException(settler.name, r, "dropped (" + r + ")", null);
+      } else {
+        errors[i] = new ItemWriteException(settler.name, bug, ended[i].attemptCount(),
+            ended[i].splitCount(), false);
+      }
+    }
   }
 
   @SuppressWarnings("unchecked")

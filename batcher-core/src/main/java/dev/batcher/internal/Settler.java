@@ -99,7 +99,7 @@ final class Settler<T> {
       ItemWriteException error = new ItemWriteException(name, cause, attempts, splits, false);
       error.addSuppressed(handlerFailure);
       events.warnings.warn("batcher '{}': the dead-letter handler threw for item {}: {}", name,
-          idOf(e.item), handlerFailure.toString());
+          Describe.of(idOf(e.item)), Describe.of(handlerFailure));
       return error;
     }
   }
@@ -115,7 +115,10 @@ final class Settler<T> {
     try {
       return idFunction.apply(item);
     } catch (Throwable e) {
-      return "<idFunction threw " + e + ">";
+      if (e instanceof VirtualMachineError) {
+        throw (VirtualMachineError) e;
+      }
+      return "<idFunction threw " + e.getClass().getName() + ">";
     }
   }
 
@@ -127,10 +130,10 @@ final class Settler<T> {
     if (ids != null) {
       events.warnings.warn("batcher '{}': {} item(s) failed for good, ids {}{}; first cause: {}",
           name, count, ids, count > ids.size() ? " (first " + ids.size() + ")" : "",
-          firstCause.toString());
+          Describe.of(firstCause));
     } else {
       events.warnings.warn("batcher '{}': {} item(s) failed for good (set an idFunction to name "
-          + "them); first cause: {}", name, count, firstCause.toString());
+          + "them); first cause: {}", name, count, Describe.of(firstCause));
     }
   }
 

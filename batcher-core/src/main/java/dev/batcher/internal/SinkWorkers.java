@@ -129,7 +129,7 @@ final class SinkWorkers<T> {
       }
     } catch (Throwable t) {
       // Nothing in the loop should throw; if it does, log it and keep the batcher alive.
-      Events.LOG.error("batcher '{}': worker {} failed; starting a replacement", name,
+      SafeLog.error(Events.LOG, "batcher '{}': worker {} failed; starting a replacement", name,
           Thread.currentThread().getName(), t);
       if (!w.abandoned && !lifecycle.isTerminated()) {
         workers.remove(w);
@@ -235,6 +235,14 @@ final class SinkWorkers<T> {
    * @return the flight, or null if close(Duration) gave up meanwhile (its items are dropped)
    */
   private @Nullable InFlight<T> dispatch(FormedBatch<T> batch, Worker w) {
+    try {
+      return register(batch, w);
+    } finally {
+      lifecycle.endUnsettled(); // raised by takeBatch(): the batch is in the table, or dropped
+    }
+  }
+
+  private @Nullable InFlight<T> register(FormedBatch<T> batch, Worker w) {
     long now = time.nanoTime();
     InFlight<T> flight = new InFlight<>(batch, now, w);
     long oldestRetried = Long.MAX_VALUE;
@@ -287,17 +295,53 @@ final class SinkWorkers<T> {
    */
   private boolean complete(
       InFlight<T> flight, @Nullable BatchResult result, @Nullable Throwable failure) {
-    long now = time.nanoTime();
-    if (!settle(flight)) {
-      abandonedRunning.decrementAndGet(); // an abandoned call has returned at last
-      forgetEndedItems(flight);
-      return false;
+    // Raised before the settle: if close(Duration) gives up meanwhile, it cannot see this call
+    // any more once it is settled here, and waits for the drops of its retries to be counted.
+    lifecycle.beginUnsettled();
+    try {
+      long now = time.nanoTime();
+      if (!settle(flight)) {
+        abandonedRunning.decrementAndGet(); // an abandoned call has returned at last
+        forgetEndedItems(flight);
+        return false;
+      }
+      try {
+        outcomes.complete(flight, result, failure, now);
+      } catch (Throwable bug) {
+        failBack(flight, bug);
+        if (bug instanceof VirtualMachineError) {
+          throw bug;
+        }
+      }
+      if (flight.droppedDuringCall()) {
+        forgetEndedItems(flight);
+      }
+      return true;
+    } finally {
+      lifecycle.endUnsettled();
     }
-    outcomes.complete(flight, result, failure, now);
-    if (flight.droppedDuringCall()) {
-      forgetEndedItems(flight);
+  }
+
+  /**
+   * Settling a returned call threw (a bug: user code on that path is guarded). The call is out of
+   * the flight table, so nothing else would end its items: gives up those not ended yet (an
+   * entry ends once, so those already ended, or ending elsewhere, are left alone). Entries it
+   * may have handed to the retry queue are skipped there once ended.
+   */
+  private void failBack(InFlight<T> flight, Throwable bug) {
+    try {
+      SafeLog.error(Events.LOG, "batcher '{}': failed while settling a batch of {} items; "
+          + "giving up those not ended yet", name, flight.entries.size(), bug);
+      Settlement<T> s = settler.settlement(flight.entries.size());
+      for (Entry<T> e : flight.entries) {
+        s.giveUp(e, bug);
+      }
+      s.commit();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable again) {
+      SafeLog.error(Events.LOG, "batcher '{}': failing back a batch failed too", name, again);
     }
-    return true;
   }
 
   /**
@@ -357,22 +401,16 @@ final class SinkWorkers<T> {
   }
 
   /**
-   * Abandons every call in flight (close(Duration) gave up).
-   *
-   * @return how many calls held items that were still unfinished
+   * Abandons every call in flight (close(Duration) gave up). Its drops are counted as they are
+   * committed: the close reads the drop counter, not a tally of its own.
    */
-  int abandonAll(DropReason reason) {
-    int withItems = 0;
+  void abandonAll(DropReason reason) {
     for (int i = 0; i < flights.size(); i++) {
       InFlight<T> flight = flights.get(i);
       if (flight != null) {
-        if (!flight.allFinished()) {
-          withItems++;
-        }
         abandon(flight, reason);
       }
     }
-    return withItems;
   }
 
   /** The in-flight table, for the monitor's scan. */
