@@ -121,6 +121,8 @@ class UnprintableFailuresTest {
       assertThat(t).isInstanceOfSatisfying(ItemWriteException.class,
           e -> assertThat(e.deadLettered()).isFalse()).hasCause(bug);
       assertThat(t.getSuppressed()).containsExactly(handlerBug);
+      // the give-up line still names the batcher, though neither exception can be printed
+      assertThat(log.lines(Level.WARN)).anyMatch(l -> l.contains("'unprintable-dlh-throws'"));
     }
     assertThat(b.submit(new Unprintable("good"))).succeedsWithin(Duration.ofSeconds(5));
     assertThat(b.metrics().failed()).isEqualTo(1);
