@@ -169,4 +169,23 @@ class LossLoggingTest {
         .containsExactly("batcher 'close-log': close timed out; unfinished items were dropped");
     sink.openForever();
   }
+
+  @Test
+  void failuresHeldBackByTheRateLimit_areReportedWhenTheBatcherTerminates() {
+    BatchSink<Integer> failing = batch -> {
+      throw new IllegalArgumentException("bad item");
+    };
+    Batcher<Integer> b = track(Batcher.builder(failing).name("fail-log").maxBatchSize(1)
+        .maxDelay(Duration.ZERO).retryPolicy(RetryPolicy.none()).timeSource(clock).build());
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.submit(i)).failsWithin(Duration.ofSeconds(5)); // one batch each
+    }
+    assertThat(linesOf("fail-log")).singleElement().asString()
+        .startsWith("batcher 'fail-log': 1 item(s) failed for good");
+
+    assertThat(b.close(Duration.ofSeconds(5))).isTrue();
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(linesOf("fail-log"))
+        .hasSize(2).last().isEqualTo("batcher 'fail-log': 4 more warning(s) like those before"
+            + " were suppressed since the last one; its metrics count every item"));
+  }
 }

@@ -107,6 +107,7 @@ public final class DefaultBatcher<T> implements Batcher<T> {
       monitor.wake();
       workers.unparkAll();
       events.losses.reportUnreported(); // the tail of a burst that no later loss reported
+      events.warnings.reportHeldBack("batcher '" + config.name() + "'"); // failures' tail too
     });
     this.intake = intake;
     this.waiting = waiting;

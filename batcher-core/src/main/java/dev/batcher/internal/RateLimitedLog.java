@@ -88,4 +88,19 @@ final class RateLimitedLog {
     }
     SafeLog.warn(log, format, args); // its lines carry user objects and exceptions
   }
+
+  /**
+   * Writes how many lines {@link #warn} held back since the last one it wrote, if any, whatever
+   * the gate says: for a batcher that has terminated, after which no later line would report
+   * them. Lines held back after this are reported by a later call (of either method).
+   *
+   * @param who names the batcher, as its other lines do
+   */
+  void reportHeldBack(String who) {
+    long held = suppressed.getAndSet(0);
+    if (held > 0 && log.isWarnEnabled()) {
+      log.warn("{}: {} more warning(s) like those before were suppressed since the last one;"
+          + " its metrics count every item", who, held);
+    }
+  }
 }

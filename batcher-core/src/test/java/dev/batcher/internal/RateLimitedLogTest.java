@@ -60,6 +60,19 @@ class RateLimitedLogTest {
   }
 
   @Test
+  void reportHeldBack_writesTheTail_once() {
+    limited.reportHeldBack("batcher 'b'");
+    assertThat(log.lines(Level.WARN)).as("nothing held back: nothing written").isEmpty();
+    limited.warn("line {}", 1);
+    limited.warn("line {}", 2);
+    limited.warn("line {}", 3);
+    limited.reportHeldBack("batcher 'b'");
+    limited.reportHeldBack("batcher 'b'");
+    assertThat(log.lines(Level.WARN)).containsExactly("line 1", "batcher 'b': 2 more warning(s)"
+        + " like those before were suppressed since the last one; its metrics count every item");
+  }
+
+  @Test
   void warn_keepsAThrowableArgument() {
     limited.warn("failed {}", "here", new IllegalStateException("boom"));
     assertThat(log.all()).singleElement().satisfies(e -> {
