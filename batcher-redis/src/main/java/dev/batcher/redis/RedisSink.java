@@ -40,11 +40,17 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * MASTERDOWN}, {@code CLUSTERDOWN}, {@code NOREPLICAS}, {@code MISCONF}...) fails the item
  * retryably: the batcher sends it again after its backoff, and the items that succeeded are not
  * sent again. An access error ({@code NOAUTH}, {@code WRONGPASS}, {@code NOPERM}) fails its item
- * for good with that error: credentials do not mend between attempts a few milliseconds apart. A
- * command function that throws fails its item for good with what it threw. A lost connection
- * ({@link redis.clients.jedis.exceptions.JedisConnectionException}, or no connection from the
- * pool) fails the batch as a whole, about no item, and the batcher retries it whole under its
- * {@code RetryPolicy}.
+ * for good with that error: credentials do not mend between attempts a few milliseconds apart.
+ * {@code MOVED}, {@code ASK} and {@code NOSCRIPT} fail their item for good, with what to do in
+ * the error. A command function that throws (an {@link Error} too, but a {@link
+ * VirtualMachineError} propagates after the connection is closed unsent) fails its item for good
+ * with what it threw; so does one that returns a response not queued on the batch, or whose reply
+ * cannot be decoded. A lost connection ({@link
+ * redis.clients.jedis.exceptions.JedisConnectionException}, or no connection from the pool) fails
+ * the batch as a whole, about no item, and the batcher retries it whole under its {@code
+ * RetryPolicy}. Access refused while connecting, a refused MULTI (Redis then runs the commands at
+ * once: the error says they may have been applied), and any other exception of the client fail
+ * the batch with an exception the default classifier does not retry.
  *
  * <p><b>Not atomic.</b> A pipeline is not a transaction: when the connection is lost part-way,
  * the commands Redis had read are applied and the retried batch applies them again. That is
@@ -57,7 +63,9 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * a batch of this sink.
  *
  * <p><b>The client.</b> The sink borrows one connection per batch from {@code jedis} and gives it
- * back; it never closes {@code jedis}. Size its pool to at least the batcher's {@code
+ * back; it never closes {@code jedis}. A pooled standalone or Sentinel client ({@code
+ * RedisClient}, {@code RedisSentinelClient}); Redis Cluster clients and clients over one
+ * connection are refused by {@link Builder#build()}. Size its pool to at least the batcher's {@code
  * maxInFlightBatches}, and keep its socket timeout below the batcher's {@code deliveryTimeout}.
  *
  * <p>Thread-safe: a batcher with several batches in flight calls it from several threads, each
