@@ -19,9 +19,13 @@ import redis.clients.jedis.Response;
  * that can fail: an error reply to another command of the item is not seen).
  *
  * <p>Called on the batcher's worker thread, once per item per attempt, in batch order; must be
- * thread-safe when the batcher has several batches in flight. A call that throws fails that item
- * alone, for good (its exception is the item's cause); whatever it had queued before it threw is
- * still sent. Returning null fails the item in the same way.
+ * thread-safe when the batcher has several batches in flight. A call that throws (an {@link
+ * Exception} or an {@link Error}) fails that item alone, for good (what it threw is the item's
+ * cause); whatever it had queued before it threw is still sent. A {@link VirtualMachineError}
+ * propagates instead, and the batch's connection is closed without sending what is still in
+ * Jedis's buffer. Returning null, or a {@code Response} that is not of a command queued on {@code
+ * commands} (one already filled), fails the item in the same way. Do not call the client itself
+ * from here: the batch holds one of its pool's connections, and the call may wait for it.
  *
  * @param <T> the item type
  */

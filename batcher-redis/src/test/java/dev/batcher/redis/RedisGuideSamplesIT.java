@@ -37,6 +37,7 @@ class RedisGuideSamplesIT {
     // tag::redis-sink[]
     ConnectionPoolConfig pool = new ConnectionPoolConfig();
     pool.setMaxTotal(4); // at least the batcher's maxInFlightBatches
+    pool.setMaxWait(Duration.ofSeconds(2)); // well below the batcher's deliveryTimeout
     RedisClient jedis = RedisClient.builder().hostAndPort(host, port).poolConfig(pool)
         .clientConfig(DefaultJedisClientConfig.builder()
             .socketTimeoutMillis(2_000) // well below the batcher's deliveryTimeout

@@ -37,9 +37,11 @@ public final class ItemReplies {
 
   /**
    * Queues every item of {@code batch} on {@code commands} through {@code command}, in batch order.
-   * A function that throws an {@link Exception} or returns null fails that item only; a {@link
-   * JedisConnectionException} (queuing writes to the socket once Jedis's buffer is full) and an
-   * {@link Error} propagate.
+   * A function that throws (any {@link Throwable} but a {@link VirtualMachineError}) or returns
+   * null fails that item only, for good; so does one that returns a {@link Response} this batch
+   * did not queue (one already filled, say of an earlier pipeline, whose reply says nothing of
+   * this item). A {@link JedisConnectionException} (queuing writes to the socket once Jedis's
+   * buffer is full) and a {@link VirtualMachineError} propagate.
    */
   public static <T> ItemReplies queue(PipeliningBase commands, List<T> batch,
       RedisCommand<? super T> command) {
@@ -50,19 +52,41 @@ public final class ItemReplies {
         if (r == null) {
           replies.refused[i] = new NullPointerException(
               "the command function returned null for the item at index " + i);
+        } else if (isFilled(r)) {
+          replies.refused[i] = new IllegalStateException("the command function returned, for the"
+              + " item at index " + i + ", a Response that was already filled, not one of a"
+              + " command it queued on this batch: the sink does not know whether it wrote the"
+              + " item; return the Response of a command queued on the commands passed to it");
         } else {
           replies.responses[i] = r;
         }
-      } catch (JedisConnectionException e) {
-        throw e; // the connection, not the item: the batch fails as a whole
-      } catch (Exception e) {
-        // The item's own exception is its cause; only its class is logged (an item's or an
-        // exception's toString may be large, or throw).
+      } catch (JedisConnectionException | VirtualMachineError e) {
+        throw e; // the connection, or the JVM, not the item: the batch fails as a whole
+      } catch (Throwable e) {
+        // The item's own exception (an AssertionError, a StackOverflowError... as well) is its
+        // cause; only its class is logged (an item's or an exception's toString may be large,
+        // or throw).
         LOG.debug("command function threw {} for the item at index {}", e.getClass().getName(), i);
         replies.refused[i] = e;
       }
     }
     return replies;
+  }
+
+  /**
+   * Whether {@code r} already has its reply. A command queued on this batch's pipeline or
+   * transaction has none until the batch is sent, and Jedis's {@code get()} then throws {@link
+   * IllegalStateException}; a response already filled answers (or throws its error reply).
+   */
+  private static boolean isFilled(Response<?> r) {
+    try {
+      r.get();
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    } catch (RuntimeException e) {
+      return true; // an error reply, or a reply that does not decode: filled either way
+    }
   }
 
   /** {@return how many items the command function refused (threw or returned null for)} */
@@ -79,8 +103,9 @@ public final class ItemReplies {
   /**
    * {@return each item's outcome from its reply} An error reply fails its item: for good when it
    * is about the item or about access, retryably when it is about the server's state (see {@link
-   * RedisErrors}); an item the function refused fails for good with what it threw; any other
-   * reply succeeds. Call only after the batch's replies have arrived.
+   * RedisErrors}); an item the function refused fails for good with what it threw; a reply that
+   * cannot be read fails its item for good (its command may have run); any other reply succeeds.
+   * Call only after the batch's replies have arrived.
    */
   public BatchResult outcomes() {
     BatchResult.Builder result = BatchResult.builder(responses.length);
@@ -96,7 +121,7 @@ public final class ItemReplies {
         if (RedisErrors.classify(e.getMessage()) == RedisErrors.Kind.RETRYABLE) {
           result.failedRetryably(i, e);
         } else {
-          result.failedPermanently(i, e);
+          result.failedPermanently(i, RedisErrors.withHint(e));
         }
       } catch (IllegalStateException e) {
         // Jedis's "please close pipeline or multi block": a response of some other pipeline
@@ -104,10 +129,12 @@ public final class ItemReplies {
             + " item at index " + i + " was not filled by the batch: return the Response of a"
             + " command queued on the commands passed to the function", e));
       } catch (RuntimeException e) {
-        // Not an error reply: the command ran. Only decoding its reply into the type the
-        // response's builder expects failed, which says nothing about the write.
-        LOG.debug("the reply for the item at index {} did not decode ({}); the command ran", i,
-            e.getClass().getName());
+        // Not an error reply, most likely a reply that did not decode into the type the
+        // response's builder expects: the command probably ran, but the sink cannot tell, and
+        // an item is never reported written on a guess.
+        result.failedPermanently(i, new IllegalStateException("the reply for the item at index "
+            + i + " could not be read (" + e.getClass().getName() + "); its command may have"
+            + " been applied", e));
       }
     }
     return result.build();

@@ -1,0 +1,76 @@
+package dev.batcher.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * A redis-server of one test's own, on a free port, for tests that change the server's settings
+ * (ACL users, a password, cluster mode) so that the shared one keeps its own. Needs {@code
+ * redis-server} on the PATH.
+ */
+final class OwnRedis implements AutoCloseable {
+  final int port;
+  private final Process server;
+
+  private OwnRedis(int port, Process server) {
+    this.port = port;
+    this.server = server;
+  }
+
+  /** Starts a redis-server with {@code args} (beyond port and persistence) and waits for it. */
+  static OwnRedis start(String name, String password, String... args) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    List<String> command = new ArrayList<>(List.of("redis-server", "--port",
+        String.valueOf(port), "--save", "", "--appendonly", "no"));
+    command.addAll(List.of(args));
+    Process server;
+    try {
+      server = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(new File("target/redis-server-" + name + ".log")).start();
+    } catch (IOException e) {
+      throw new AssertionError("could not start redis-server (is it on the PATH?): " + e, e);
+    }
+    OwnRedis redis = new OwnRedis(port, server);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (RedisClient c = redis.client("default", password)) {
+        c.ping();
+        return redis;
+      } catch (JedisException e) {
+        if (System.nanoTime() > deadline || !server.isAlive()) {
+          redis.close();
+          throw new AssertionError("redis-server on port " + port + " did not answer", e);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** A pooled client as {@code user} with {@code password} (null: none). */
+  RedisClient client(String user, String password) {
+    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+        .socketTimeoutMillis(5_000);
+    if (password != null) {
+      config.user(user).password(password);
+    }
+    return RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", port))
+        .clientConfig(config.build()).build();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    server.destroy();
+    server.waitFor(10, TimeUnit.SECONDS);
+  }
+}
