@@ -255,9 +255,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * Our worker and monitor threads, and any thread while it settles one of our sink calls (an
+   * async sink's completion thread, see {@link Lifecycle#markSettlingThread()}): a close called
+   * there, from a callback, would wait for the very step its thread is in.
+   */
   private boolean isBatcherThread() {
     Thread me = Thread.currentThread();
-    return me == monitor.thread() || workers.isWorkerThread(me);
+    return me == monitor.thread() || workers.isWorkerThread(me) || lifecycle.isSettlingThread();
   }
 
   /**

@@ -40,6 +40,14 @@ final class Lifecycle extends LifecycleFields {
    * #awaitAbortSettled}). Not on the producers' lines: this object sits after the padding.
    */
   private final AtomicInteger unsettled = new AtomicInteger();
+  /**
+   * Set on a thread, for this batcher, while it settles one of this batcher's sink calls without
+   * being one of its threads (an async sink's stage completes on the sink's own threads), or while
+   * a worker that gave up its place drops a batch: the futures' callbacks it runs meanwhile may
+   * call close, which must then not wait for the {@link #unsettled} step its own thread is in (see
+   * DefaultBatcher.isBatcherThread). Written and read only by the thread itself: no ordering.
+   */
+  private final ThreadLocal<Boolean> settlingHere = new ThreadLocal<>();
 
   Lifecycle(Intake<?> intake, RoomSignal room) {
     this.intake = intake;
@@ -98,6 +106,32 @@ final class Lifecycle extends LifecycleFields {
   /** That step's drops are counted. */
   void endUnsettled() {
     unsettled.decrementAndGet();
+  }
+
+  /**
+   * Marks the calling thread as settling for this batcher until {@link #unmarkSettlingThread}; a
+   * thread-local set, and a remove after, per call.
+   *
+   * @return whether this call marked it (false if an enclosing step on this thread already had)
+   */
+  boolean markSettlingThread() {
+    if (settlingHere.get() != null) {
+      return false;
+    }
+    settlingHere.set(Boolean.TRUE);
+    return true;
+  }
+
+  /** Ends what {@link #markSettlingThread()} returned {@code marked} for. */
+  void unmarkSettlingThread(boolean marked) {
+    if (marked) {
+      settlingHere.remove();
+    }
+  }
+
+  /** Whether the calling thread is in a step marked by {@link #markSettlingThread()}. */
+  boolean isSettlingThread() {
+    return settlingHere.get() != null;
   }
 
   /**
