@@ -2,9 +2,15 @@ package dev.batcher.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.batcher.BatchResult;
+import dev.batcher.BatchSink;
 import dev.batcher.Batcher;
+import dev.batcher.BatcherListener;
+import dev.batcher.DropReason;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,9 +21,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * close(Duration) called from a future's callback is documented to start closing and return at
- * once. An async sink's stages complete on the sink's own threads, which the batcher did not
- * make: a callback there runs while the worker's settle of that call is under way.
+ * close(Duration) and the callbacks of the steps it waits for. Called from a future's callback
+ * it is documented to start closing and return at once, also on an async sink's own threads
+ * (a callback there runs while the worker's settle of that call is under way). Having given up,
+ * it returns once every future has completed, also those the monitor is ending meanwhile.
  */
 class CloseFromCallbackTest {
 
@@ -47,7 +54,7 @@ class CloseFromCallbackTest {
         closed.countDown();
       });
       CompletableFuture<Void> second = b.submit("b"); // its stage never completes
-      org.awaitility.Awaitility.await().until(() -> stages.size() == 2);
+      await().until(() -> stages.size() == 2);
 
       io.execute(() -> stages.get(0).complete(BatchResult.success()));
 
@@ -60,5 +67,58 @@ class CloseFromCallbackTest {
       b.close(Duration.ZERO);
       io.shutdownNow();
     }
+  }
+
+  /**
+   * The monitor drops an item past its delivery timeout, and the listener it tells before the
+   * item's future completes takes its time. A close(ZERO) meanwhile cannot see the item (the
+   * monitor has ended it) and used to return at once, with the future still incomplete. (Another
+   * item waits, so that the close has to give up: a batcher that terminates gives capacity back
+   * before the futures complete, by design.)
+   */
+  @Test
+  void abortWhileTheMonitorSettlesADrop_returnsOnceItsFutureCompleted() throws Exception {
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch releaseListener = new CountDownLatch(1);
+    CountDownLatch sinkGate = new CountDownLatch(1);
+    Batcher<String> b = Batcher.builder((BatchSink<String>) batch -> {
+      sinkGate.await(); // until the monitor abandons the call and interrupts it
+      return BatchResult.success();
+    }).name("abort-vs-monitor").maxBatchSize(1).maxInFlightBatches(1)
+        .deliveryTimeout(Duration.ofMillis(200))
+        .listener(new BatcherListener<String>() {
+          @Override
+          public void onDropped(String item, DropReason reason) {
+            if (reason == DropReason.DELIVERY_TIMEOUT) {
+              inListener.countDown();
+              try {
+                releaseListener.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        }).build();
+    CompletableFuture<Void> a = b.submit("a");
+    CompletableFuture<Void> waiting = b.submit("b"); // keeps the batcher from terminating
+    assertThat(inListener.await(30, TimeUnit.SECONDS)).as("the monitor drops 'a'").isTrue();
+
+    boolean[] aDoneAtReturn = new boolean[1];
+    Thread closer = new Thread(() -> {
+      b.close(Duration.ZERO);
+      aDoneAtReturn[0] = a.isDone();
+    }, "closer");
+    closer.start();
+    // Release the listener once the close has returned, or waits for the monitor's step.
+    await().atMost(Duration.ofSeconds(30)).until(() -> !closer.isAlive()
+        || Arrays.stream(closer.getStackTrace())
+            .anyMatch(f -> f.getMethodName().equals("awaitAbortSettled")));
+    releaseListener.countDown();
+    closer.join(30_000);
+
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(aDoneAtReturn[0]).as("the dropped item's future, when close returned").isTrue();
+    assertThat(waiting).isCompletedExceptionally();
+    sinkGate.countDown();
   }
 }
