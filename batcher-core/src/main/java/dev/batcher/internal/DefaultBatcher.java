@@ -294,6 +294,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (!lifecycle.awaitAbortSettled(System.nanoTime() + SETTLE_NANOS)) {
       lifecycle.markAbortDropped();
     }
+    // The termination above reported the losses and warnings held back so far; the steps it
+    // waited for may have added more since (a late drop, a listener that threw), which no later
+    // line would report.
+    settler.events.losses.reportUnreported();
+    settler.events.warnings.reportHeldBack("batcher '" + name + "'");
     boolean dropped = closeDropped();
     if (dropped) {
       Events.LOG.warn("batcher '{}': {}; unfinished items were dropped", name, why);
