@@ -124,8 +124,9 @@ public interface Batcher<T> extends AutoCloseable {
    * <p>A sink call that hangs is abandoned after {@code deliveryTimeout}, so this returns within
    * about {@code deliveryTimeout} of the last accepted item's acceptance even then.
    *
-   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
-   * starts closing and returns at once, since waiting there would wait for itself.
+   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), or
+   * from a callback that an async sink's thread runs as it completes the sink's stage, it starts
+   * closing and returns at once, since waiting there would wait for itself.
    *
    * <p>If the calling thread is interrupted while it waits, closing gives up as a timed-out {@link
    * #close(Duration)} does (the way {@code ExecutorService.close()} stops its tasks when
@@ -162,8 +163,9 @@ public interface Batcher<T> extends AutoCloseable {
    * thread (a future's dependent, a listener) for more than 10 seconds leaves the answer unknown,
    * and then it returns false.
    *
-   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), it
-   * starts closing and returns at once, as {@link #close()} does, without waiting and without
+   * <p>Called on one of the batcher's own threads (from a future's callback or a listener), or
+   * from a callback that an async sink's thread runs as it completes the sink's stage, it starts
+   * closing and returns at once, as {@link #close()} does, without waiting and without
    * dropping anything: items still pending go on to be written, and it returns true unless an
    * earlier close that gave up dropped items.
    *

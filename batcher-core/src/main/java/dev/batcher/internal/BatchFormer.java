@@ -133,6 +133,7 @@ final class BatchFormer<T> {
       FormedBatch<T> batch;
       Settlement<T> drops = null;
       boolean epochsClosed;
+      boolean holds; // whether this round raised Lifecycle.unsettled
       lock.lock();
       try {
         try {
@@ -146,27 +147,37 @@ final class BatchFormer<T> {
         }
         epochsClosed = pollFlushes;
         pollFlushes = false;
-        if (batch != null && batch != deferredMarker) {
-          // Under the lock, which an abort takes after marking itself: until the worker has put
-          // the batch in the flight table (or dropped it), the abort cannot see it. The worker
-          // lowers the count (SinkWorkers.dispatch).
+        // Under the lock, which an abort takes after marking itself: until the worker has put the
+        // batch in the flight table (or dropped it), and until the drops ended here are counted
+        // and their futures completed, the abort cannot see them. One raise covers both; the
+        // worker lowers it for a batch (SinkWorkers.dispatch), this method otherwise.
+        holds = drops != null || (batch != null && batch != deferredMarker);
+        if (holds) {
           lifecycle.beginUnsettled();
         }
       } finally {
         lock.unlock();
       }
-      if (drops != null) {
-        drops.commit();
-      }
-      if (epochsClosed) {
-        flushes.poll();
-      }
-      if (batch == null) {
-        closeEpochsOnExit();
-        return null;
-      }
-      if (batch != deferredMarker) {
-        return batch;
+      boolean handedOver = false;
+      try {
+        if (drops != null) {
+          drops.commit();
+        }
+        if (epochsClosed) {
+          flushes.poll();
+        }
+        if (batch == null) {
+          closeEpochsOnExit();
+          return null;
+        }
+        if (batch != deferredMarker) {
+          handedOver = true;
+          return batch;
+        }
+      } finally {
+        if (holds && !handedOver) {
+          lifecycle.endUnsettled(); // also when committing threw: the count must not stay raised
+        }
       }
     }
   }

@@ -57,6 +57,14 @@ final class Counters {
     return refused[reason.ordinal()].sum();
   }
 
+  /**
+   * The refusal counters themselves, by {@link RefusalReason} ordinal, for a loss log's tail that
+   * must outlive neither them nor anything else here (see {@code LossLog.Tail}).
+   */
+  LongAdder[] refusedCounters() {
+    return refused;
+  }
+
   /** Items dropped for {@code reason} since the batcher started. */
   long droppedSoFar(DropReason reason) {
     return dropped[reason.ordinal()].sum();

@@ -255,9 +255,14 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * Our worker and monitor threads, and any thread while it settles one of our sink calls (an
+   * async sink's completion thread, see {@link Lifecycle#markSettlingThread()}): a close called
+   * there, from a callback, would wait for the very step its thread is in.
+   */
   private boolean isBatcherThread() {
     Thread me = Thread.currentThread();
-    return me == monitor.thread() || workers.isWorkerThread(me);
+    return me == monitor.thread() || workers.isWorkerThread(me) || lifecycle.isSettlingThread();
   }
 
   /**
@@ -289,6 +294,11 @@ public final class DefaultBatcher<T> implements Batcher<T> {
     if (!lifecycle.awaitAbortSettled(System.nanoTime() + SETTLE_NANOS)) {
       lifecycle.markAbortDropped();
     }
+    // The termination above reported the losses and warnings held back so far; the steps it
+    // waited for may have added more since (a late drop, a listener that threw), which no later
+    // line would report.
+    settler.events.losses.reportUnreported();
+    settler.events.warnings.reportHeldBack("batcher '" + name + "'");
     boolean dropped = closeDropped();
     if (dropped) {
       Events.LOG.warn("batcher '{}': {}; unfinished items were dropped", name, why);

@@ -90,43 +90,62 @@ final class DeliveryMonitor<T> implements Runnable {
     while (!done()) {
       boolean lateClaims = lifecycle.isAborted() && intake.hasClaims();
       long now = time.nanoTime();
-      long next = now + deliveryTimeoutNanos;
-      alarm.wakeAt = next; // before the scan: a batch dispatched during it compares to this
-      FlightTable<InFlight<T>> flights = workers.flights();
-      for (int i = 0; i < flights.size(); i++) {
-        InFlight<T> flight = flights.get(i);
-        if (flight != null) {
-          next = Math.min(next, checkInFlight(flight, now));
-        }
+      long next;
+      // Raised for the whole scan, before it ends any entry, lowered once its drops are counted
+      // and their futures completed: an aborting close waits for that (Lifecycle.unsettled), so
+      // it never returns while a future the monitor ended is still incomplete. Two atomic adds
+      // per scan.
+      lifecycle.beginUnsettled();
+      try {
+        next = scan(now, lateClaims);
+      } finally {
+        lifecycle.endUnsettled();
       }
       if (lateClaims) {
-        // close(Duration) gave up while producers were between their claim and their publish.
-        // Their entries appear as they resume; no worker is left to take them: drop them here.
-        // Raised before the entries are taken out, lowered once their drops are counted: see
-        // Lifecycle.awaitAbortSettled, which reads the claims first.
-        lifecycle.beginUnsettled();
-        try {
-          Settlement<T> late = settler.settlement();
-          former.dropLateClaims(late);
-          late.commit();
-        } finally {
-          lifecycle.endUnsettled();
-        }
         flushes.poll();
         if (intake.hasClaims()) {
           LockSupport.parkNanos(this, LATE_CLAIM_RETRY_NANOS); // real time: a producer resuming
         }
         continue;
       }
-      Settlement<T> expired = settler.settlement();
-      next = Math.min(next, former.expireForMonitor(now, expired));
-      expired.commit(); // outside the lock: it completes futures, whose callbacks may block
       if (done()) {
         return;
       }
       alarm.wakeAt = next;
       Parking.parkUntil(time, this, next);
     }
+  }
+
+  /**
+   * One look at the calls in flight, and then at the late claims after an abort or else at the
+   * waiting entries; commits what it dropped.
+   *
+   * @return when to look again
+   */
+  private long scan(long now, boolean lateClaims) {
+    long next = now + deliveryTimeoutNanos;
+    alarm.wakeAt = next; // before the scan: a batch dispatched during it compares to this
+    FlightTable<InFlight<T>> flights = workers.flights();
+    for (int i = 0; i < flights.size(); i++) {
+      InFlight<T> flight = flights.get(i);
+      if (flight != null) {
+        next = Math.min(next, checkInFlight(flight, now));
+      }
+    }
+    if (lateClaims) {
+      // close(Duration) gave up while producers were between their claim and their publish.
+      // Their entries appear as they resume; no worker is left to take them: drop them here.
+      // The count is raised before the entries are taken out: see Lifecycle.awaitAbortSettled,
+      // which reads the claims first.
+      Settlement<T> late = settler.settlement();
+      former.dropLateClaims(late);
+      late.commit();
+      return next;
+    }
+    Settlement<T> expired = settler.settlement();
+    next = Math.min(next, former.expireForMonitor(now, expired));
+    expired.commit(); // outside the lock: it completes futures, whose callbacks may block
+    return next;
   }
 
   /**

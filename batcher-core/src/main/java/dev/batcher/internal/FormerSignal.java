@@ -116,6 +116,13 @@ final class FormerSignal extends FormerSignalFields {
 }
 
 abstract class FormerSignalPad {
+  /**
+   * Fills the 4 bytes after a 12-byte header (compressed class pointers): the field layout of JDK
+   * 15 and later puts a subclass's int or boolean there otherwise, in front of the padding, on
+   * the cache line of whatever object precedes this one in memory.
+   */
+  int p0g;
+
   long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
 }
 

@@ -95,8 +95,25 @@ final class LeakWatch implements Runnable {
     }
   }
 
-  /** At JVM exit: reports every batcher still open, not closing, with items pending. */
+  /**
+   * Runs {@code action} once {@code watched} has become unreachable, on the shared cleaner
+   * thread. The action must not reference {@code watched}.
+   */
+  static void whenUnreachable(Object watched, Runnable action) {
+    Shared.CLEANER.register(watched, action);
+  }
+
+  /**
+   * At JVM exit: reports every batcher still open, not closing, with items pending, and the
+   * refusals that closed batchers held back since their last line ({@link
+   * LossLog#reportTailsAtExit()}).
+   */
   static void atExit() {
+    try {
+      LossLog.reportTailsAtExit();
+    } catch (Throwable t) {
+      // The logging system is shutting down too: go on with the open batchers.
+    }
     for (LeakWatch w : OPEN) {
       try {
         if (w.closing.getAsBoolean()) {

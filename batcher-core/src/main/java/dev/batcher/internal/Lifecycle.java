@@ -1,8 +1,9 @@
 package dev.batcher.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,27 +20,24 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Internal: not API, may change in any release.
  */
-final class Lifecycle extends LifecycleFields {
+final class Lifecycle extends LifecycleUnsettled {
   /** How often a close that gave up looks again whether its drops are all counted. */
   private static final long ABORT_SETTLE_POLL_NANOS = 50_000;
 
-  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+  long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 
   private final Intake<?> intake;
   private final RoomSignal room;
   /** Wakes every batcher thread once terminated; set once while the batcher is wired. */
   private Runnable onTerminated = () -> { };
   /**
-   * Steps under way that may still drop items for an abort where the abort cannot see them: a
-   * batch taken out of the former and not yet in the flight table, a returned sink call being
-   * settled (its retries are dropped once aborted), the monitor dropping late claims. Raised per
-   * batch, never per item. Sequentially consistent increments: a step raises it before it looks
-   * at {@link #aborted} (or, for a batch, under the consumer lock that the abort takes after
-   * marking itself), and lowers it after its drops are counted; so an aborting close that marked
-   * the abort, and then reads zero, has every drop for it counted (see {@link
-   * #awaitAbortSettled}). Not on the producers' lines: this object sits after the padding.
+   * Set on a thread, for this batcher, while it settles one of this batcher's sink calls without
+   * being one of its threads (an async sink's stage completes on the sink's own threads), or while
+   * a worker that gave up its place drops a batch: the futures' callbacks it runs meanwhile may
+   * call close, which must then not wait for the {@link #unsettled} step its own thread is in (see
+   * DefaultBatcher.isBatcherThread). Written and read only by the thread itself: no ordering.
    */
-  private final AtomicInteger unsettled = new AtomicInteger();
+  private final ThreadLocal<Boolean> settlingHere = new ThreadLocal<>();
 
   Lifecycle(Intake<?> intake, RoomSignal room) {
     this.intake = intake;
@@ -92,12 +90,38 @@ final class Lifecycle extends LifecycleFields {
 
   /** A step that may drop items for an abort begins; see {@link #unsettled}. */
   void beginUnsettled() {
-    unsettled.incrementAndGet();
+    UNSETTLED.getAndAdd(this, 1);
   }
 
   /** That step's drops are counted. */
   void endUnsettled() {
-    unsettled.decrementAndGet();
+    UNSETTLED.getAndAdd(this, -1);
+  }
+
+  /**
+   * Marks the calling thread as settling for this batcher until {@link #unmarkSettlingThread}; a
+   * thread-local set, and a remove after, per call.
+   *
+   * @return whether this call marked it (false if an enclosing step on this thread already had)
+   */
+  boolean markSettlingThread() {
+    if (settlingHere.get() != null) {
+      return false;
+    }
+    settlingHere.set(Boolean.TRUE);
+    return true;
+  }
+
+  /** Ends what {@link #markSettlingThread()} returned {@code marked} for. */
+  void unmarkSettlingThread(boolean marked) {
+    if (marked) {
+      settlingHere.remove();
+    }
+  }
+
+  /** Whether the calling thread is in a step marked by {@link #markSettlingThread()}. */
+  boolean isSettlingThread() {
+    return settlingHere.get() != null;
   }
 
   /**
@@ -116,7 +140,7 @@ final class Lifecycle extends LifecycleFields {
         // The claims first: the monitor raises the count before it takes a late entry out, and
         // lowers it after counting the drop, so no claim left and then a zero count means that
         // the drops of the late entries are counted too.
-        if (!intake.hasClaims() && unsettled.get() == 0) {
+        if (!intake.hasClaims() && unsettled == 0) {
           return true;
         }
         if (deadline - System.nanoTime() <= 0) {
@@ -159,6 +183,13 @@ final class Lifecycle extends LifecycleFields {
 }
 
 abstract class LifecyclePad {
+  /**
+   * Fills the 4 bytes after a 12-byte header (compressed class pointers): the field layout of JDK
+   * 15 and later puts a subclass's int or boolean there otherwise, in front of the padding, on
+   * the cache line of whatever object precedes this one in memory.
+   */
+  int p0g;
+
   long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
 }
 
@@ -182,4 +213,53 @@ abstract class LifecycleFields extends LifecyclePad {
    * see true.
    */
   final AtomicBoolean closeStarted = new AtomicBoolean();
+}
+
+abstract class LifecyclePad1 extends LifecycleFields {
+  /**
+   * Fills the 4-byte hole that {@link LifecycleFields} leaves before this class's longs: the
+   * field layout of JDK 15 and later puts a subclass's int in such a hole, which would put {@link
+   * LifecycleUnsettled#unsettled} beside the flags.
+   */
+  int p1g;
+
+  long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+}
+
+/**
+ * The count of {@link Lifecycle#beginUnsettled() unsettled} steps, between two paddings (this
+ * class's superclass and {@link Lifecycle}'s first fields), so that what workers write per batch
+ * shares no cache line with the flags producers read, nor with any other object. Layout on JDK 17
+ * with compressed pointers (checked with JOL): fillers at 12 and 156, the flags at 144 to 146,
+ * {@code p1x} from 160, {@code unsettled} at 288, {@code p2x} from 296, the final references from
+ * 424 (and one of them in the hole at 292): 440 bytes.
+ */
+abstract class LifecycleUnsettled extends LifecyclePad1 {
+  static final VarHandle UNSETTLED;
+
+  static {
+    try {
+      UNSETTLED = MethodHandles.lookup()
+          .findVarHandle(LifecycleUnsettled.class, "unsettled", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Steps under way that may still drop items for an abort where the abort cannot see them: a
+   * batch taken out of the former and not yet in the flight table (or the drops the former found
+   * on the way, and committed outside its lock), a returned sink call being settled (its retries
+   * are dropped once aborted), the monitor's scan (its delivery-timeout drops, late claims).
+   * Raised per batch or per scan, never per item.
+   *
+   * <p>Ordering: changed only by atomic adds ({@code getAndAdd}, sequentially consistent), read as
+   * a volatile. A step raises it before it looks at {@code aborted} or ends an entry (or, for a
+   * batch, under the consumer lock, which the abort takes after marking itself), and lowers it
+   * after its drops are counted and their futures completed; the abort marks itself, ends what it
+   * can see (failing to end an entry a step ended first means the step's raise is visible), then
+   * reads this. So an aborting close that reads zero has every drop for it counted and every
+   * future completed (see {@link Lifecycle#awaitAbortSettled}).
+   */
+  volatile int unsettled;
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 
 /**
@@ -18,15 +19,17 @@ import org.slf4j.Logger;
  * <p>Cost: nothing on the accepting path (it is never called there). On a refusal or a drop, a
  * level check, a clock reading and a read of the reason's gate; only the one caller per interval
  * that wins the gate sums the counter and writes. A refusal held back after termination also reads
- * one volatile flag (and the first such refusal sets it, once per batcher). The counts come from {@link Counters}, which
- * counts every loss anyway: a line reports the counter's growth since the previous line of its
+ * one volatile flag (and the first such refusal after a line sets it). The counts come from
+ * {@link Counters}, which counts every loss anyway: a line reports the counter's growth since the previous line of its
  * reason, so nothing is counted twice, whichever thread writes. Losses that follow a line within
  * its interval are reported with the next loss of their reason, or, if none comes, by {@link
  * #reportUnreported()} when the batcher terminates. Refusals after termination (offers to a closed
  * batcher) have no termination after them: the tail of those that follow a line within its
- * interval is reported by the next refusal after the interval or, if none comes, at JVM exit (one
- * shutdown hook for every batcher, {@link #reportTailsAtExit()}), so that 1,000 offers after close
- * are reported as 1 and then 999, not as 1 alone.
+ * interval is reported by the next refusal after the interval or, if none comes, when the batcher
+ * becomes unreachable (the shared {@link LeakWatch} cleaner) or at JVM exit (its shutdown hook,
+ * {@link #reportTailsAtExit()}), so that 1,000 offers after close are reported as 1 and then 999,
+ * not as 1 alone. Until then only a small {@link Tail} is kept, which references neither this log
+ * nor the batcher's other counters, and leaves {@link #TAILS} once a line has reported it.
  *
  * <p>Thread-safety: any thread.
  *
@@ -34,49 +37,46 @@ import org.slf4j.Logger;
  */
 final class LossLog {
   /**
-   * Loss logs of terminated batchers that held back a refusal, for {@link #reportTailsAtExit()}:
-   * small (no sink, no items), one per such batcher, reported and removed at JVM exit.
+   * Tails of terminated batchers that held back a refusal, for {@link #reportTailsAtExit()}. An
+   * entry leaves when a later line has reported its refusals, when its batcher has become
+   * unreachable (reported then), or at exit. Guarded by itself for adding and removing, together
+   * with {@link Tail#watched}.
    */
-  private static final Set<LossLog> TAILS = ConcurrentHashMap.newKeySet();
-  /** Whether the exit hook of {@link #TAILS} is registered; guarded by {@code TAILS}. */
-  private static boolean hookAdded;
+  private static final Set<Tail> TAILS = ConcurrentHashMap.newKeySet();
 
   private final Logger log;
-  private final String name;
   private final Counters counters;
   private final RateLimitedLog[] refusalGates;
   private final RateLimitedLog[] dropGates;
-  /**
-   * Per refusal reason, the counter's value at the last line; moved on only by a gate's winner
-   * (a compare-and-set loop in {@link #growth}), so no count is reported twice. No ordering with
-   * the counters themselves is relied on: a lagging read of a counter only delays its report.
-   */
-  private final AtomicLong[] refusalsReported;
-  /** Per drop reason, as {@link #refusalsReported} is per refusal reason. */
+  /** The refusals' counts and lines: all that a terminated batcher's tail needs. */
+  private final Tail refusals;
+  /** Per drop reason, the counter's value at the last line; see {@link Tail#reported}. */
   private final AtomicLong[] dropsReported;
-  private final String[] refusalDetails;
   private final String[] dropDetails;
   /** Ends a rate-limited line: how often such lines come. */
   private final String rateNote;
-  /** Set by {@link #reportUnreported()}: the batcher has terminated, no later report comes. */
+  /**
+   * Set by {@link #reportUnreported()}: the batcher has terminated, no later report comes. A
+   * plain volatile flag: a refusal that reads it false (so does not watch its tail) counted itself
+   * before, and the termination's report, after setting it, reads that count; a refusal that reads
+   * it true watches its tail.
+   */
   private volatile boolean terminated;
-  /** Whether this log is in {@link #TAILS}: set by the first refusal held back after termination. */
-  private volatile boolean tailWatched;
+  /** Whether the cleaner reports {@link #refusals} once this log is unreachable; under TAILS. */
+  private boolean cleanerRegistered;
 
   LossLog(Logger log, BatcherConfig<?> config, Counters counters) {
     this.log = log;
-    this.name = config.name();
     this.counters = counters;
-    RefusalReason[] refusals = RefusalReason.values();
+    RefusalReason[] refusalReasons = RefusalReason.values();
     DropReason[] drops = DropReason.values();
-    this.refusalGates = new RateLimitedLog[refusals.length];
-    this.refusalsReported = new AtomicLong[refusals.length];
-    this.refusalDetails = new String[refusals.length];
-    for (RefusalReason r : refusals) {
+    this.refusalGates = new RateLimitedLog[refusalReasons.length];
+    String[] refusalDetails = new String[refusalReasons.length];
+    for (RefusalReason r : refusalReasons) {
       refusalGates[r.ordinal()] = new RateLimitedLog(log, config.timeSource());
-      refusalsReported[r.ordinal()] = new AtomicLong();
       refusalDetails[r.ordinal()] = Admission.describe(config, r);
     }
+    this.refusals = new Tail(log, config.name(), counters.refusedCounters(), refusalDetails);
     this.dropGates = new RateLimitedLog[drops.length];
     this.dropsReported = new AtomicLong[drops.length];
     this.dropDetails = new String[drops.length];
@@ -95,25 +95,37 @@ final class LossLog {
       return;
     }
     if (refusalGates[reason.ordinal()].permit()) {
-      reportRefusals(reason, rateNote);
-    } else if (terminated && !tailWatched) {
-      watchTailAtExit();
+      if (terminated) {
+        // This line reports the tail of its reason: the entry leaves first, then the counts are
+        // read, and any reason left with refusals unreported is watched again (see Tail#watched).
+        refusals.unwatch();
+        refusals.report(reason, rateNote);
+        if (refusals.hasUnreported()) {
+          watchTail();
+        }
+      } else {
+        refusals.report(reason, rateNote);
+      }
+    } else if (terminated && !refusals.watched) {
+      watchTail();
     }
   }
 
-  /** After termination, a held-back refusal may be the last: have the exit report it. */
-  private void watchTailAtExit() {
+  /**
+   * After termination, a held-back refusal may be the last: have it reported when the batcher
+   * becomes unreachable, or at exit, whichever comes first.
+   */
+  private void watchTail() {
     synchronized (TAILS) {
-      if (tailWatched) {
+      if (refusals.watched) {
         return;
       }
-      tailWatched = true;
-      if (!hookAdded) {
-        hookAdded = true;
-        Runtime.getRuntime().addShutdownHook(
-            new Thread(LossLog::reportTailsAtExit, "batcher-loss-log-exit"));
+      refusals.watched = true;
+      TAILS.add(refusals);
+      if (!cleanerRegistered) {
+        cleanerRegistered = true;
+        LeakWatch.whenUnreachable(this, refusals::reportAtEnd); // the Tail holds nothing of this
       }
-      TAILS.add(this);
     }
   }
 
@@ -122,11 +134,14 @@ final class LossLog {
    * their last line, which no later refusal reported.
    */
   static void reportTailsAtExit() {
-    for (LossLog losses : TAILS) {
-      TAILS.remove(losses);
-      losses.tailWatched = false;
-      losses.reportUnreported();
+    for (Tail tail : TAILS) {
+      tail.reportAtEnd();
     }
+  }
+
+  /** Test seam: how many tails of batchers whose name starts with {@code prefix} are kept. */
+  static long tailsKept(String prefix) {
+    return TAILS.stream().filter(t -> t.name.startsWith(prefix)).count();
   }
 
   /** Items were dropped for {@code reason}, and counted already. */
@@ -146,23 +161,11 @@ final class LossLog {
     if (!log.isWarnEnabled()) {
       return;
     }
-    for (RefusalReason r : RefusalReason.values()) {
-      reportRefusals(r, "");
-    }
+    refusals.reportAll();
     for (DropReason r : DropReason.values()) {
       if (r != DropReason.CLOSE_TIMEOUT) {
         reportDrops(r, "");
       }
-    }
-  }
-
-  /** Writes the refusals for {@code reason} that no line has reported yet, if any. */
-  private void reportRefusals(RefusalReason reason, String note) {
-    int i = reason.ordinal();
-    long n = growth(refusalsReported[i], counters.refusedSoFar(reason));
-    if (n > 0) {
-      log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}{}", name, n,
-          reason, refusalDetails[i], note);
     }
   }
 
@@ -171,8 +174,8 @@ final class LossLog {
     int i = reason.ordinal();
     long n = growth(dropsReported[i], counters.droppedSoFar(reason));
     if (n > 0) {
-      log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}{}", name, n,
-          reason, dropDetails[i], note);
+      log.warn("batcher '{}' dropped {} item(s) ({}) since the last report: {}{}",
+          refusals.name, n, reason, dropDetails[i], note);
     }
   }
 
@@ -184,5 +187,87 @@ final class LossLog {
   private static long growth(AtomicLong reported, long total) {
     long before = reported.getAndAccumulate(total, Math::max);
     return total - before;
+  }
+
+  /**
+   * The refusals' side of a loss log: their counters (shared with {@link Counters}), what the
+   * lines reported of them, and how to write a line. A terminated batcher's tail of refusals is
+   * reported from this alone, so that waiting for it keeps a few small objects, not the log with
+   * its gates and clock, nor the counters with their histograms.
+   */
+  static final class Tail {
+    private final Logger log;
+    final String name;
+    /** The batcher's refusal counters, by {@link RefusalReason} ordinal. */
+    private final LongAdder[] refused;
+    /**
+     * Per refusal reason, the counter's value at the last line; moved on only by a line's writer
+     * (a compare-and-set loop in {@link #growth}), so no count is reported twice. No ordering with
+     * the counters themselves is relied on: a lagging read of a counter only delays its report.
+     */
+    private final AtomicLong[] reported;
+    private final String[] details;
+    /**
+     * Whether this tail is in {@link #TAILS}; written only under that set's lock, read without it
+     * by refusals after termination. The order relied on (both volatile, so sequentially
+     * consistent): a refusal counts itself and then reads this; a line's writer clears it (and
+     * removes the entry) and then reads the counts. A refusal that reads true is thus counted in
+     * what the writer reads, or in a later reading; one that reads false watches the tail itself.
+     */
+    volatile boolean watched;
+
+    Tail(Logger log, String name, LongAdder[] refused, String[] details) {
+      this.log = log;
+      this.name = name;
+      this.refused = refused;
+      this.details = details;
+      this.reported = new AtomicLong[refused.length];
+      for (int i = 0; i < reported.length; i++) {
+        reported[i] = new AtomicLong();
+      }
+    }
+
+    /** Writes the refusals for {@code reason} that no line has reported yet, if any. */
+    void report(RefusalReason reason, String note) {
+      int i = reason.ordinal();
+      long n = growth(reported[i], refused[i].sum());
+      if (n > 0) {
+        log.warn("batcher '{}' refused {} item(s) ({}) since the last report: {}{}", name, n,
+            reason, details[i], note);
+      }
+    }
+
+    /** Writes, for every reason, the refusals no line has reported yet. */
+    void reportAll() {
+      for (RefusalReason r : RefusalReason.values()) {
+        report(r, "");
+      }
+    }
+
+    /** Whether some reason has refusals that no line has reported. */
+    boolean hasUnreported() {
+      for (int i = 0; i < refused.length; i++) {
+        if (refused[i].sum() > reported[i].get()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Leaves {@link #TAILS}: a line is about to report it. */
+    void unwatch() {
+      synchronized (TAILS) {
+        watched = false;
+        TAILS.remove(this);
+      }
+    }
+
+    /** The batcher is unreachable, or the JVM exits: leaves the set and reports what is left. */
+    void reportAtEnd() {
+      unwatch();
+      if (log.isWarnEnabled()) {
+        reportAll();
+      }
+    }
   }
 }

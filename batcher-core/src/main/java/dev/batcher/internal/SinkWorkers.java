@@ -265,7 +265,14 @@ final class SinkWorkers<T> {
     flights.add(flight, w.index);
     if (lifecycle.isAborted()) {
       // close(Duration) gave up between takeBatch() and here and may not have seen this batch.
-      abandon(flight, DropReason.CLOSE_TIMEOUT, false);
+      // A blocking worker gives up its place here, so it is no longer known as ours: marked, so
+      // that a callback of the drops calling close does not wait for this very step.
+      boolean marked = lifecycle.markSettlingThread();
+      try {
+        abandon(flight, DropReason.CLOSE_TIMEOUT, false);
+      } finally {
+        lifecycle.unmarkSettlingThread(marked);
+      }
       return null;
     }
     // The monitor plans for the oldest item it saw waiting; a retried item can be older than
@@ -298,6 +305,11 @@ final class SinkWorkers<T> {
     // Raised before the settle: if close(Duration) gives up meanwhile, it cannot see this call
     // any more once it is settled here, and waits for the drops of its retries to be counted.
     lifecycle.beginUnsettled();
+    // An async sink's stage may complete on a thread of the sink's: the callbacks of the futures
+    // settled here run on it, and a close they call must not wait for this settle (see
+    // Lifecycle.settlingHere). A thread-local set and remove per async call; none for a blocking
+    // sink, whose calls complete on our workers.
+    boolean marked = asyncSink != null && lifecycle.markSettlingThread();
     try {
       long now = time.nanoTime();
       if (!settle(flight)) {
@@ -318,6 +330,7 @@ final class SinkWorkers<T> {
       }
       return true;
     } finally {
+      lifecycle.unmarkSettlingThread(marked);
       lifecycle.endUnsettled();
     }
   }
