@@ -52,13 +52,18 @@ import redis.clients.jedis.UnifiedJedis;
  * @param <T> the item type
  */
 public final class StreamWorker<T> implements AutoCloseable {
+  /** How long {@link #close()} waits for the downstream batcher, in seconds: {@value}. */
+  public static final long DEFAULT_CLOSE_TIMEOUT_SECONDS = 60;
+
   private final WorkerLoop<T> loop;
   private final Thread thread;
   private final String consumer;
+  private final long blockNanos;
 
-  private StreamWorker(WorkerLoop<T> loop, String threadName, String consumer) {
+  private StreamWorker(WorkerLoop<T> loop, String threadName, String consumer, long blockMillis) {
     this.loop = loop;
     this.consumer = consumer;
+    this.blockNanos = TimeUnit.MILLISECONDS.toNanos(blockMillis);
     this.thread = new Thread(loop, threadName);
     this.thread.setDaemon(true);
   }
@@ -103,18 +108,72 @@ public final class StreamWorker<T> implements AutoCloseable {
   }
 
   /**
-   * Stops reading (within {@link Builder#block block}), waits for the downstream batcher to
-   * finish the items already submitted ({@code flush()}), acknowledges those written or
-   * dead-lettered, and returns. Entries whose items failed stay pending for another worker.
-   * Idempotent. An interrupt while waiting returns at once and keeps the interrupt status.
+   * {@return true while the worker's thread runs} It stops after {@link #close()}, when the
+   * downstream batcher was found closed (the worker cannot make progress, and leaves its entries
+   * pending), or after a {@link VirtualMachineError} (see {@link #failure()}). Other failures
+   * (Redis down, a codec or handler throwing) never stop it: it pauses and tries again.
+   */
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  /**
+   * {@return the {@link VirtualMachineError} (an {@link OutOfMemoryError}, say) that stopped the
+   * worker's thread, or null if none did} Its entries stay pending for another worker.
+   */
+  public @Nullable Throwable failure() {
+    return loop.failure();
+  }
+
+  /**
+   * Closes with a timeout of {@value #DEFAULT_CLOSE_TIMEOUT_SECONDS} s: see {@link
+   * #close(Duration)}.
    */
   @Override
   public void close() {
-    loop.stop();
+    close(Duration.ofSeconds(DEFAULT_CLOSE_TIMEOUT_SECONDS));
+  }
+
+  /**
+   * Stops reading (within {@link Builder#block block}), waits for the downstream batcher to
+   * finish the items already submitted ({@code flush()}), acknowledges those written or
+   * dead-lettered, and returns. Entries whose items failed or did not finish stay pending for
+   * another worker. Idempotent.
+   *
+   * <p>Waits at most {@code timeout} for the downstream batcher: a close called on one of its
+   * threads (from a {@code BatcherListener} or a future's callback) would otherwise wait for
+   * itself. Called on the worker's own thread (from a {@link StreamDeadLetterHandler} or the
+   * codec), it only asks the worker to stop and returns false at once. An interrupt while waiting
+   * returns at once and keeps the interrupt status.
+   *
+   * @param timeout the longest wait for the downstream batcher and the worker's thread
+   * @return true if the worker's thread ended within the timeout
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  public boolean close(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+    }
+    long nanos = saturatedNanos(timeout);
+    loop.stop(nanos);
+    if (Thread.currentThread() == thread) {
+      return false; // joining itself would never return; the loop ends after this call
+    }
     try {
-      thread.join();
+      thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)
+          + TimeUnit.NANOSECONDS.toMillis(blockNanos)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    return !thread.isAlive();
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE / 4;
     }
   }
 
@@ -145,6 +204,8 @@ public final class StreamWorker<T> implements AutoCloseable {
     public static final int DEFAULT_MAX_DELIVERIES = 5;
 
     private static final long UNSET = -1;
+    /** The longest minIdle and claimInterval, in milliseconds: about 292 years, in nanoseconds. */
+    private static final long MAX_MILLIS = TimeUnit.NANOSECONDS.toMillis(Long.MAX_VALUE / 2);
 
     private final UnifiedJedis jedis;
     private final String stream;
@@ -202,8 +263,8 @@ public final class StreamWorker<T> implements AutoCloseable {
 
     /**
      * Sets how long one read waits for new entries when nothing is in flight ({@code
-     * XREADGROUP BLOCK}), and so how long {@link StreamWorker#close()} may wait for a read to return. Keep
-     * the client's socket timeout above it. Whole milliseconds. Default {@value
+     * XREADGROUP BLOCK}), and so how long {@link StreamWorker#close()} may wait for a read to
+     * return. Keep the client's socket timeout above it. Whole milliseconds. Default {@value
      * #DEFAULT_BLOCK_MILLIS} ms.
      *
      * @param block the longest wait of one read
@@ -213,9 +274,10 @@ public final class StreamWorker<T> implements AutoCloseable {
       requireNonNull(block, "block");
       requireState(blockMillis == UNSET, "block was already set to %s",
           Duration.ofMillis(blockMillis));
-      requireArgument(block.toMillis() > 0 && block.toMillis() <= Integer.MAX_VALUE,
+      long millis = millis(block);
+      requireArgument(millis > 0 && millis <= Integer.MAX_VALUE,
           "block must be between 1 ms and %s ms: %s", Integer.MAX_VALUE, block);
-      this.blockMillis = block.toMillis();
+      this.blockMillis = millis;
       return this;
     }
 
@@ -249,8 +311,10 @@ public final class StreamWorker<T> implements AutoCloseable {
       requireNonNull(minIdle, "minIdle");
       requireState(minIdleMillis == UNSET, "minIdle was already set to %s",
           Duration.ofMillis(minIdleMillis));
-      requireArgument(minIdle.toMillis() > 0, "minIdle must be at least 1 ms: %s", minIdle);
-      this.minIdleMillis = minIdle.toMillis();
+      long millis = millis(minIdle);
+      requireArgument(millis > 0 && millis <= MAX_MILLIS,
+          "minIdle must be between 1 ms and %s ms: %s", MAX_MILLIS, minIdle);
+      this.minIdleMillis = millis;
       return this;
     }
 
@@ -265,9 +329,10 @@ public final class StreamWorker<T> implements AutoCloseable {
       requireNonNull(claimInterval, "claimInterval");
       requireState(claimIntervalMillis == UNSET, "claimInterval was already set to %s",
           Duration.ofMillis(claimIntervalMillis));
-      requireArgument(claimInterval.toMillis() > 0, "claimInterval must be at least 1 ms: %s",
-          claimInterval);
-      this.claimIntervalMillis = claimInterval.toMillis();
+      long millis = millis(claimInterval);
+      requireArgument(millis > 0 && millis <= MAX_MILLIS,
+          "claimInterval must be between 1 ms and %s ms: %s", MAX_MILLIS, claimInterval);
+      this.claimIntervalMillis = millis;
       return this;
     }
 
@@ -321,9 +386,18 @@ public final class StreamWorker<T> implements AutoCloseable {
               or(claimIntervalMillis, TimeUnit.SECONDS.toMillis(DEFAULT_CLAIM_INTERVAL_SECONDS))),
           or(maxDeliveries, DEFAULT_MAX_DELIVERIES)));
       StreamWorker<T> worker = new StreamWorker<>(loop, "batcher-stream-" + stream + "-" + name,
-          name);
+          name, or(blockMillis, DEFAULT_BLOCK_MILLIS));
       worker.thread.start();
       return worker;
+    }
+
+    /** {@code d} in whole milliseconds; {@link Long#MAX_VALUE} if more, so that a check names it. */
+    private static long millis(Duration d) {
+      try {
+        return d.toMillis();
+      } catch (ArithmeticException e) {
+        return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+      }
     }
 
     private static int or(int value, int fallback) {

@@ -18,10 +18,14 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class OwnRedis implements AutoCloseable {
   final int port;
-  private final Process server;
+  private final String name;
+  private final List<String> command;
+  private Process server;
 
-  private OwnRedis(int port, Process server) {
+  private OwnRedis(int port, String name, List<String> command, Process server) {
     this.port = port;
+    this.name = name;
+    this.command = command;
     this.server = server;
   }
 
@@ -34,19 +38,34 @@ final class OwnRedis implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of("redis-server", "--port",
         String.valueOf(port), "--save", "", "--appendonly", "no"));
     command.addAll(List.of(args));
-    Process server;
+    OwnRedis redis = new OwnRedis(port, name, command, launch(name, command));
+    redis.awaitAnswer(password);
+    return redis;
+  }
+
+  /** Starts the server again, on the same port with the same arguments, and waits for it. */
+  void restart(String password) throws Exception {
+    server = launch(name, command);
+    awaitAnswer(password);
+  }
+
+  private static Process launch(String name, List<String> command) {
     try {
-      server = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(new File("target/redis-server-" + name + ".log")).start();
+      return new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(
+              new File("target/redis-server-" + name + ".log"))).start();
     } catch (IOException e) {
       throw new AssertionError("could not start redis-server (is it on the PATH?): " + e, e);
     }
-    OwnRedis redis = new OwnRedis(port, server);
+  }
+
+  private void awaitAnswer(String password) throws Exception {
+    OwnRedis redis = this;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       try (RedisClient c = redis.client("default", password)) {
         c.ping();
-        return redis;
+        return;
       } catch (JedisException e) {
         if (System.nanoTime() > deadline || !server.isAlive()) {
           redis.close();

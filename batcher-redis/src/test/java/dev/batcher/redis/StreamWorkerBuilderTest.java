@@ -50,13 +50,25 @@ class StreamWorkerBuilderTest {
     assertThatThrownBy(() -> builder().block(Duration.ZERO))
         .hasMessage("block must be between 1 ms and 2147483647 ms: PT0S");
     assertThatThrownBy(() -> builder().minIdle(Duration.ofNanos(5)))
-        .hasMessage("minIdle must be at least 1 ms: PT0.000000005S");
+        .hasMessage("minIdle must be between 1 ms and 4611686018427 ms: PT0.000000005S");
     assertThatThrownBy(() -> builder().claimInterval(Duration.ofSeconds(-1)))
-        .hasMessage("claimInterval must be at least 1 ms: PT-1S");
+        .hasMessage("claimInterval must be between 1 ms and 4611686018427 ms: PT-1S");
     assertThatThrownBy(() -> builder().consumer(""))
         .hasMessage("consumer must not be empty: ''");
     assertThatThrownBy(() -> RedisStreamSink.builder(jedis, "s", codec).maxLength(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxLength must be positive: 0");
+  }
+
+  @Test
+  void hugeDurations_areRejected_namingTheOption_notAnArithmeticException() {
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+    assertThatThrownBy(() -> builder().block(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("block must be between 1 ms and 2147483647 ms: " + huge);
+    assertThatThrownBy(() -> builder().minIdle(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minIdle must be between 1 ms and 4611686018427 ms: " + huge);
+    assertThatThrownBy(() -> builder().claimInterval(huge.negated()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("claimInterval must be between 1 ms and 4611686018427 ms: " + huge.negated());
   }
 
   @Test

@@ -85,6 +85,11 @@ public final class UnackedEntries {
     signal();
   }
 
+  /** Wakes a worker waiting in {@link #awaitChange} (to stop, or to look at refused items). */
+  public void wake() {
+    signal();
+  }
+
   /** {@return the current version, to pass to {@link #awaitChange} later} */
   public long version() {
     lock.lock();
