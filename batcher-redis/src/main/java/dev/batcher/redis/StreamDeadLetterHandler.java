@@ -13,7 +13,9 @@ import redis.clients.jedis.UnifiedJedis;
  * Receives the stream entries a {@link StreamWorker} gave up on (see {@link StreamDeadLetter}),
  * to park them where a person or a repair job finds them. The entry is acknowledged once the
  * handler returns; if it throws, the entry stays pending and is claimed and offered again later
- * (after the worker's {@code minIdle}).
+ * (after the worker's {@code minIdle}). The exception: an entry deleted from the stream while
+ * pending, which Redis has already dropped from the pending list; a handler that throws on it
+ * loses it (with a WARN).
  *
  * <p>Items that the downstream batcher gives up on (a row the database rejects for good) do not
  * come here: they go to that batcher's own {@code DeadLetterHandler}, and their entries are then

@@ -391,7 +391,7 @@ public final class StreamWorker<T> implements AutoCloseable {
       return worker;
     }
 
-    /** {@code d} in whole milliseconds; {@link Long#MAX_VALUE} if more, so that a check names it. */
+    /** {@code d} in whole milliseconds, saturated, so that a range check names the option. */
     private static long millis(Duration d) {
       try {
         return d.toMillis();

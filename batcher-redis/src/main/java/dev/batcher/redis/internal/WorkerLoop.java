@@ -2,10 +2,7 @@ package dev.batcher.redis.internal;
 
 import dev.batcher.Batcher;
 import dev.batcher.ItemWriteException;
-import dev.batcher.RefusalReason;
-import dev.batcher.RejectedItemException;
 import dev.batcher.redis.StreamCodec;
-import dev.batcher.redis.StreamDeadLetter;
 import dev.batcher.redis.StreamDeadLetterHandler;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +75,7 @@ public final class WorkerLoop<T> implements Runnable {
   private final Refusals<T> refusals;
   private final OutageLog outage;
   private final LongAdder acked = new LongAdder();
-  private final LongAdder deadLettered = new LongAdder();
+  private final DeadLetters deadLetters;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile long drainTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
@@ -92,6 +89,7 @@ public final class WorkerLoop<T> implements Runnable {
   public WorkerLoop(Settings<T> s) {
     this.s = s;
     this.unacked = new UnackedEntries(s.maxUnacked());
+    this.deadLetters = new DeadLetters(s.redis().stream(), s.deadLetters(), unacked);
     this.refusals = new Refusals<>(s.redis(), unacked, s.minIdleMillis());
     this.outage = new OutageLog(LOG, "stream worker on " + s.redis().stream());
   }
@@ -114,7 +112,7 @@ public final class WorkerLoop<T> implements Runnable {
 
   /** {@return the entries handed to the dead-letter handler so far} */
   public long deadLettered() {
-    return deadLettered.sum();
+    return deadLetters.count();
   }
 
   /** {@return the entries read and not yet acknowledged nor given back} */
@@ -243,7 +241,7 @@ public final class WorkerLoop<T> implements Runnable {
       nextClaimNanos = System.nanoTime(); // more to scan: go on next round
     }
     for (StreamEntryID id : claimed.deleted()) {
-      deadLetterDeleted(id);
+      deadLetters.deleted(id);
     }
     if (!claimed.entries().isEmpty()) {
       LOG.debug("claimed {} idle entries of stream {}", claimed.entries().size(),
@@ -270,13 +268,14 @@ public final class WorkerLoop<T> implements Runnable {
       long delivered = count;
       Map<String, String> fields = entry.getFields();
       if (fields == null || fields.isEmpty()) {
-        deadLetter(id, Map.of(), delivered, new IllegalStateException(
+        deadLetters.entry(id, Map.of(), delivered, new IllegalStateException(
             "the entry has no fields: it was deleted or trimmed from the stream while pending"));
         continue;
       }
       if (delivered > s.maxDeliveries()) {
-        deadLetter(id, fields, delivered, new IllegalStateException("the entry was delivered "
-            + delivered + " times, more than maxDeliveries (" + s.maxDeliveries() + ")"));
+        deadLetters.entry(id, fields, delivered, new IllegalStateException("the entry was"
+            + " delivered " + delivered + " times, more than maxDeliveries (" + s.maxDeliveries()
+            + ")"));
         continue;
       }
       T item;
@@ -288,7 +287,7 @@ public final class WorkerLoop<T> implements Runnable {
       } catch (VirtualMachineError e) {
         throw e;
       } catch (Throwable e) { // an Error from the codec too: the entry is poison, not the worker
-        deadLetter(id, fields, delivered, e);
+        deadLetters.entry(id, fields, delivered, e);
         continue;
       }
       if (!refusals.isEmpty()) { // keep the order: behind the refused ones
@@ -339,39 +338,6 @@ public final class WorkerLoop<T> implements Runnable {
     Throwable f = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     return f instanceof ItemWriteException w && w.deadLettered();
-  }
-
-  private void deadLetter(StreamEntryID id, Map<String, String> fields, long delivered,
-      Throwable cause) {
-    if (handled(new StreamDeadLetter(s.redis().stream(), id.toString(), fields, delivered, cause),
-        "it stays pending")) {
-      deadLettered.increment();
-      unacked.finish(id);
-    } else {
-      unacked.release(id);
-    }
-  }
-
-  /** An entry deleted while pending: Redis dropped it from the pending list, no XACK needed. */
-  private void deadLetterDeleted(StreamEntryID id) {
-    StreamDeadLetter letter = new StreamDeadLetter(s.redis().stream(), id.toString(), Map.of(), 0,
-        new IllegalStateException(
-            "the entry was deleted or trimmed from the stream while pending"));
-    if (handled(letter, "Redis already dropped it from the pending list: it is lost")) {
-      deadLettered.increment();
-    }
-  }
-
-  private boolean handled(StreamDeadLetter letter, String otherwise) {
-    try {
-      s.deadLetters().handle(letter);
-      return true;
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Throwable e) {
-      LOG.warn("the dead-letter handler failed for entry {}; {}", letter.id(), otherwise, e);
-      return false;
-    }
   }
 
   private void ackFinished() {
