@@ -3,6 +3,8 @@ package dev.batcher.redis.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batcher.redis.RedisSink;
+import dev.batcher.redis.RedisStreamSink;
+import dev.batcher.redis.StreamWorker;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -17,7 +19,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/configuration.md lists every option of {@link RedisSink.Builder} with the default its
+ * docs/configuration.md lists every option of {@link RedisSink.Builder}, {@link
+ * RedisStreamSink.Builder} and {@link StreamWorker.Builder} with the default its
  * {@code DEFAULT_*} constant holds, as batcher-jdbc's {@code ConfigurationDocTest} checks the
  * builders it sees (this module is not among them).
  */
@@ -41,6 +44,42 @@ class RedisConfigurationDocTest {
         .isEqualTo(options);
     assertThat(rows.get("transactional"))
         .isEqualTo(String.valueOf(RedisSink.Builder.DEFAULT_TRANSACTIONAL));
+  }
+
+  @Test
+  void redisStreamSinkBuilder_everyOptionAndDefault() throws IOException {
+    Map<String, String> rows = section("RedisStreamSink.Builder");
+    assertThat(new TreeSet<>(rows.keySet())).isEqualTo(options(RedisStreamSink.Builder.class));
+    assertThat(rows.get("maxLength"))
+        .isEqualTo(String.valueOf(RedisStreamSink.Builder.DEFAULT_MAX_LENGTH));
+  }
+
+  @Test
+  void streamWorkerBuilder_everyOptionAndDefault() throws IOException {
+    Map<String, String> rows = section("StreamWorker.Builder");
+    assertThat(new TreeSet<>(rows.keySet())).isEqualTo(options(StreamWorker.Builder.class));
+    assertThat(rows.get("readCount"))
+        .isEqualTo(String.valueOf(StreamWorker.Builder.DEFAULT_READ_COUNT));
+    assertThat(rows.get("block")).isEqualTo(StreamWorker.Builder.DEFAULT_BLOCK_MILLIS + " ms");
+    assertThat(rows.get("maxUnacked"))
+        .isEqualTo(String.valueOf(StreamWorker.Builder.DEFAULT_MAX_UNACKED));
+    assertThat(rows.get("minIdle"))
+        .isEqualTo(StreamWorker.Builder.DEFAULT_MIN_IDLE_SECONDS + " s");
+    assertThat(rows.get("claimInterval"))
+        .isEqualTo(StreamWorker.Builder.DEFAULT_CLAIM_INTERVAL_SECONDS + " s");
+    assertThat(rows.get("maxDeliveries"))
+        .isEqualTo(String.valueOf(StreamWorker.Builder.DEFAULT_MAX_DELIVERIES));
+  }
+
+  /** The public options of {@code builder}: its public methods but {@code build}. */
+  private static TreeSet<String> options(Class<?> builder) {
+    TreeSet<String> options = new TreeSet<>();
+    for (Method m : builder.getDeclaredMethods()) {
+      if (Modifier.isPublic(m.getModifiers()) && !m.getName().equals("build")) {
+        options.add(m.getName());
+      }
+    }
+    return options;
   }
 
   /** The option rows of the section whose heading names {@code builder}: option to default. */
