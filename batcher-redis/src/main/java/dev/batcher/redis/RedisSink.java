@@ -329,6 +329,7 @@ public final class RedisSink<T> implements BatchSink<T> {
      *     nodes and cannot run MULTI/EXEC, or a client without a connection provider (a {@code
      *     UnifiedJedis} over one connection), which cannot pipeline
      */
+    @SuppressWarnings("deprecation") // JedisCluster: deprecated, and refused all the same
     public RedisSink<T> build() {
       Object provider;
       try {

@@ -87,9 +87,18 @@ final class OwnRedis implements AutoCloseable {
         .clientConfig(config.build()).build();
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops the server (SIGTERM) and waits for it to exit; {@link #restart} starts it again. */
+  void stop() {
     server.destroy();
-    server.waitFor(10, TimeUnit.SECONDS);
+    try {
+      server.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
   }
 }

@@ -52,7 +52,7 @@ class StreamWorkerOutageIT {
       add(jedis, 0, 10);
       await().atMost(10, SECONDS).until(() -> worker.acked() == 10);
 
-      redis.close(); // the outage: nothing persisted, so the stream and group are gone after it
+      redis.stop(); // the outage: nothing persisted, so the stream and group are gone after it
       long down = System.nanoTime();
       await().atMost(10, SECONDS).until(() -> warnings().size() >= 1);
       // let the outage last two seconds: with a pause of block (1 ms), a line per failed round

@@ -50,6 +50,7 @@ class UnsupportedClientsIT {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // the one-connection UnifiedJedis a user may still build
   void aClientOverOneConnection_isRefusedAtBuild() {
     URI uri = URI.create(TestRedis.url());
     try (UnifiedJedis single =
