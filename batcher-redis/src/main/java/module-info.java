@@ -1,6 +1,7 @@
 /**
  * Redis sinks for batcher: each batch sent as one Jedis pipeline, or as one MULTI/EXEC
- * transaction, with an outcome per item read from its command's reply.
+ * transaction, with an outcome per item read from its command's reply; and a durable queue on a
+ * Redis stream, whose workers feed a downstream batcher and acknowledge after the write.
  *
  * <p>Only {@code dev.batcher.redis} is API. {@code dev.batcher.redis.internal} is not exported and
  * may change in any release.

@@ -171,8 +171,9 @@ public interface Batcher<T> extends AutoCloseable {
    *
    * @param timeout the longest wait; zero gives up at once on whatever has not finished
    * @return true if every accepted item finished (written, failed or dropped for its own reasons)
-   *     without this close dropping any; false only if this close, or an earlier one that gave up,
-   *     dropped items
+   *     without this close dropping any; false if this close, or an earlier one that gave up,
+   *     dropped items, or if a callback blocked a batcher thread for more than 10 seconds so that
+   *     it could not tell
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
   boolean close(Duration timeout);

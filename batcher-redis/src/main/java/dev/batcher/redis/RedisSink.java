@@ -37,7 +37,8 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * <p><b>Outcomes.</b> An error reply about the item's data ({@code WRONGTYPE}, {@code ERR value is
  * not an integer}, a bad argument) fails the item for good. An error reply about the server's
  * state ({@code LOADING}, {@code BUSY}, {@code OOM}, {@code READONLY}, {@code TRYAGAIN}, {@code
- * MASTERDOWN}, {@code CLUSTERDOWN}, {@code NOREPLICAS}, {@code MISCONF}...) fails the item
+ * MASTERDOWN}, {@code CLUSTERDOWN}, {@code NOREPLICAS}, {@code MISCONF}, {@code UNBLOCKED},
+ * {@code NOTREADY}) fails the item
  * retryably: the batcher sends it again after its backoff, and the items that succeeded are not
  * sent again. An access error ({@code NOAUTH}, {@code WRONGPASS}, {@code NOPERM}) fails its item
  * for good with that error: credentials do not mend between attempts a few milliseconds apart.
@@ -63,9 +64,9 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * a batch of this sink.
  *
  * <p><b>The client.</b> The sink borrows one connection per batch from {@code jedis} and gives it
- * back; it never closes {@code jedis}. A pooled standalone or Sentinel client ({@code
- * RedisClient}, {@code RedisSentinelClient}); Redis Cluster clients and clients over one
- * connection are refused by {@link Builder#build()}. Size its pool to at least the batcher's {@code
+ * back; it never closes {@code jedis}. Use a pooled standalone or Sentinel client ({@code
+ * RedisClient}, {@code RedisSentinelClient}); {@link Builder#build()} refuses Redis Cluster
+ * clients and clients over one connection. Size its pool to at least the batcher's {@code
  * maxInFlightBatches}, and keep its socket timeout below the batcher's {@code deliveryTimeout}.
  *
  * <p>Thread-safe: a batcher with several batches in flight calls it from several threads, each

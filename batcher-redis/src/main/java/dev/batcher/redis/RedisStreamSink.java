@@ -33,8 +33,8 @@ import redis.clients.jedis.params.XAddParams;
  *
  * <p><b>At least once.</b> A batch whose connection was lost is retried whole by the batcher, and
  * the entries Redis had already read are then appended twice (see {@link RedisSink}): the stream
- * holds every completed item at least once. Consumers must therefore be idempotent, which the
- * worker's sink is anyway (it sees redeliveries after a worker crash too).
+ * holds every completed item at least once, so the worker's downstream sink must be idempotent,
+ * as it must be anyway (it sees redeliveries after a worker crash too).
  *
  * <p>Thread-safe, as {@link RedisSink}. Items' entries are appended in batch order.
  *
@@ -156,7 +156,12 @@ public final class RedisStreamSink<T> implements BatchSink<T> {
       return this;
     }
 
-    /** {@return the sink} */
+    /**
+     * {@return the sink}
+     *
+     * @throws IllegalArgumentException if the client is one {@link RedisSink} does not support
+     *     (see {@link RedisSink.Builder#build()}): a Redis Cluster client, or one connection
+     */
     public RedisStreamSink<T> build() {
       return new RedisStreamSink<>(this);
     }

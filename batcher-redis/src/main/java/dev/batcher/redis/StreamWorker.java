@@ -28,9 +28,10 @@ import redis.clients.jedis.UnifiedJedis;
  * <p><b>Guarantees.</b> Delivery to the downstream batcher is at least once: an entry is
  * acknowledged after its item's future completed normally, or failed having been dead-lettered by
  * the downstream batcher's {@code DeadLetterHandler}; an entry whose item failed otherwise stays
- * pending and is delivered again. A worker that crashes leaves its entries pending; another
- * worker (or this one restarted) claims them once idle for {@link Builder#minIdle minIdle} and
- * writes them again, including those whose rows were committed just before the crash. With an
+ * pending and is delivered again. A worker that crashes leaves its entries pending: restarted
+ * under the same {@link Builder#consumer consumer} name, it re-reads them at once; any other
+ * worker claims them once idle for {@link Builder#minIdle minIdle}; either writes them again,
+ * including those whose rows were committed just before the crash. With an
  * idempotent sink ({@code JdbcSink} with {@code INSERT_IGNORE} keyed on the item's id) every item
  * is therefore written effectively once.
  *
@@ -204,7 +205,7 @@ public final class StreamWorker<T> implements AutoCloseable {
     public static final int DEFAULT_MAX_DELIVERIES = 5;
 
     private static final long UNSET = -1;
-    /** The longest minIdle and claimInterval, in milliseconds: about 292 years, in nanoseconds. */
+    /** The longest minIdle and claimInterval, in milliseconds: about 146 years, in nanoseconds. */
     private static final long MAX_MILLIS = TimeUnit.NANOSECONDS.toMillis(Long.MAX_VALUE / 2);
 
     private final UnifiedJedis jedis;

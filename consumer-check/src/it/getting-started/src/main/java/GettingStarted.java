@@ -68,7 +68,7 @@ public final class GettingStarted {
       Like like = new Like(42, user);
       likes.submit(like).whenComplete((ok, error) -> {
         if (error != null) { // refused, dropped or failed: the exception's type says which
-          // one line each, no stack trace: the batcher logs the causes, once per 10 s per kind
+          // one line each, no stack trace: the batcher logs the causes, at most one line per 10 s
           log.warn("like {} not stored: {}", like, error.getClass().getSimpleName());
         }
       });
