@@ -1,5 +1,6 @@
 package dev.batcher.redis;
 
+import static dev.batcher.redis.internal.Checks.requireState;
 import static java.util.Objects.requireNonNull;
 
 import dev.batcher.BatchResult;
@@ -351,12 +352,6 @@ public final class RedisSink<T> implements BatchSink<T> {
             + " on it: use a pooled client such as RedisClient");
       }
       return new RedisSink<>(this);
-    }
-
-    private static void requireState(boolean ok, String template, @Nullable Object... args) {
-      if (!ok) {
-        throw new IllegalStateException(String.format(template, args));
-      }
     }
   }
 }

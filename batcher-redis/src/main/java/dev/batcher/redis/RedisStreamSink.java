@@ -1,5 +1,6 @@
 package dev.batcher.redis;
 
+import static dev.batcher.redis.internal.Checks.requireState;
 import static java.util.Objects.requireNonNull;
 
 import dev.batcher.BatchResult;
@@ -164,12 +165,6 @@ public final class RedisStreamSink<T> implements BatchSink<T> {
      */
     public RedisStreamSink<T> build() {
       return new RedisStreamSink<>(this);
-    }
-
-    private static void requireState(boolean ok, String template, @Nullable Object... args) {
-      if (!ok) {
-        throw new IllegalStateException(String.format(template, args));
-      }
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.batcher.redis;
 
+import static dev.batcher.redis.internal.Checks.requireArgument;
+import static dev.batcher.redis.internal.Checks.requireState;
 import static java.util.Objects.requireNonNull;
 
 import dev.batcher.Batcher;
@@ -272,13 +274,7 @@ public final class StreamWorker<T> implements AutoCloseable {
      * @return this builder
      */
     public Builder<T> block(Duration block) {
-      requireNonNull(block, "block");
-      requireState(blockMillis == UNSET, "block was already set to %s",
-          Duration.ofMillis(blockMillis));
-      long millis = millis(block);
-      requireArgument(millis > 0 && millis <= Integer.MAX_VALUE,
-          "block must be between 1 ms and %s ms: %s", Integer.MAX_VALUE, block);
-      this.blockMillis = millis;
+      this.blockMillis = onceMillis("block", block, blockMillis, Integer.MAX_VALUE);
       return this;
     }
 
@@ -309,13 +305,7 @@ public final class StreamWorker<T> implements AutoCloseable {
      * @return this builder
      */
     public Builder<T> minIdle(Duration minIdle) {
-      requireNonNull(minIdle, "minIdle");
-      requireState(minIdleMillis == UNSET, "minIdle was already set to %s",
-          Duration.ofMillis(minIdleMillis));
-      long millis = millis(minIdle);
-      requireArgument(millis > 0 && millis <= MAX_MILLIS,
-          "minIdle must be between 1 ms and %s ms: %s", MAX_MILLIS, minIdle);
-      this.minIdleMillis = millis;
+      this.minIdleMillis = onceMillis("minIdle", minIdle, minIdleMillis, MAX_MILLIS);
       return this;
     }
 
@@ -327,13 +317,8 @@ public final class StreamWorker<T> implements AutoCloseable {
      * @return this builder
      */
     public Builder<T> claimInterval(Duration claimInterval) {
-      requireNonNull(claimInterval, "claimInterval");
-      requireState(claimIntervalMillis == UNSET, "claimInterval was already set to %s",
-          Duration.ofMillis(claimIntervalMillis));
-      long millis = millis(claimInterval);
-      requireArgument(millis > 0 && millis <= MAX_MILLIS,
-          "claimInterval must be between 1 ms and %s ms: %s", MAX_MILLIS, claimInterval);
-      this.claimIntervalMillis = millis;
+      this.claimIntervalMillis =
+          onceMillis("claimInterval", claimInterval, claimIntervalMillis, MAX_MILLIS);
       return this;
     }
 
@@ -393,6 +378,20 @@ public final class StreamWorker<T> implements AutoCloseable {
     }
 
     /** {@code d} in whole milliseconds, saturated, so that a range check names the option. */
+    /**
+     * {@code value} in whole milliseconds, for an option set once ({@code current} is what it
+     * holds, {@link #UNSET} if nothing) that must lie between 1 ms and {@code max} ms.
+     */
+    private static long onceMillis(String option, Duration value, long current, long max) {
+      requireNonNull(value, option);
+      requireState(current == UNSET, "%s was already set to %s", option,
+          Duration.ofMillis(current));
+      long millis = millis(value);
+      requireArgument(millis > 0 && millis <= max, "%s must be between 1 ms and %s ms: %s",
+          option, max, value);
+      return millis;
+    }
+
     private static long millis(Duration d) {
       try {
         return d.toMillis();
@@ -407,18 +406,6 @@ public final class StreamWorker<T> implements AutoCloseable {
 
     private static long or(long value, long fallback) {
       return value == UNSET ? fallback : value;
-    }
-
-    private static void requireState(boolean ok, String template, @Nullable Object... args) {
-      if (!ok) {
-        throw new IllegalStateException(String.format(template, args));
-      }
-    }
-
-    private static void requireArgument(boolean ok, String template, @Nullable Object... args) {
-      if (!ok) {
-        throw new IllegalArgumentException(String.format(template, args));
-      }
     }
   }
 }

@@ -34,14 +34,8 @@ class RedisConfigurationDocTest {
   void redisSinkBuilder_everyOptionAndDefault() throws IOException {
     Map<String, String> rows = section("RedisSink.Builder");
 
-    TreeSet<String> options = new TreeSet<>();
-    for (Method m : RedisSink.Builder.class.getDeclaredMethods()) {
-      if (Modifier.isPublic(m.getModifiers()) && !m.getName().equals("build")) {
-        options.add(m.getName());
-      }
-    }
     assertThat(new TreeSet<>(rows.keySet())).as("options of RedisSink.Builder in %s", PAGE)
-        .isEqualTo(options);
+        .isEqualTo(options(RedisSink.Builder.class));
     assertThat(rows.get("transactional"))
         .isEqualTo(String.valueOf(RedisSink.Builder.DEFAULT_TRANSACTIONAL));
   }
