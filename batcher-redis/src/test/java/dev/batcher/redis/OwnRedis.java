@@ -1,5 +1,8 @@
 package dev.batcher.redis;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,10 +16,13 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * A redis-server of one test's own, on a free port, for tests that change the server's settings
- * (ACL users, a password, cluster mode) so that the shared one keeps its own. Needs {@code
- * redis-server} on the PATH.
+ * (ACL users, a password, cluster mode, memory limits, an append-only file) or stop and kill it,
+ * so that the shared one keeps its own. The binary is {@code redis-server} from the PATH, or
+ * {@value #SERVER_VARIABLE}; its log goes to {@code target/redis-server-<name>.log}.
  */
 final class OwnRedis implements AutoCloseable {
+  static final String SERVER_VARIABLE = "BATCHER_REDIS_SERVER";
+
   final int port;
   private final String name;
   private final List<String> command;
@@ -29,14 +35,19 @@ final class OwnRedis implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts a redis-server with {@code args} (beyond port and persistence) and waits for it. */
+  /**
+   * Starts a redis-server with {@code args} (beyond its port, a local bind and no persistence;
+   * an argument given again wins, so {@code "--appendonly", "yes"} turns the append-only file
+   * on) and waits until it answers.
+   */
   static OwnRedis start(String name, String password, String... args) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    List<String> command = new ArrayList<>(List.of("redis-server", "--port",
-        String.valueOf(port), "--save", "", "--appendonly", "no"));
+    String binary = System.getenv().getOrDefault(SERVER_VARIABLE, "redis-server");
+    List<String> command = new ArrayList<>(List.of(binary, "--port", String.valueOf(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
     command.addAll(List.of(args));
     OwnRedis redis = new OwnRedis(port, name, command, launch(name, command));
     redis.awaitAnswer(password);
@@ -55,24 +66,25 @@ final class OwnRedis implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(
               new File("target/redis-server-" + name + ".log"))).start();
     } catch (IOException e) {
-      throw new AssertionError("could not start redis-server (is it on the PATH?): " + e, e);
+      throw new AssertionError("could not start " + command.get(0) + " (" + e.getMessage()
+          + "): install Redis or point " + SERVER_VARIABLE + " at its redis-server", e);
     }
   }
 
-  private void awaitAnswer(String password) throws Exception {
-    OwnRedis redis = this;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      try (RedisClient c = redis.client("default", password)) {
-        c.ping();
-        return;
-      } catch (JedisException e) {
-        if (System.nanoTime() > deadline || !server.isAlive()) {
-          redis.close();
-          throw new AssertionError("redis-server on port " + port + " did not answer", e);
+  private void awaitAnswer(String password) {
+    try {
+      await().atMost(10, SECONDS).ignoreException(JedisException.class).until(() -> {
+        if (!server.isAlive()) {
+          throw new AssertionError("redis-server on port " + port + " exited; see target/"
+              + "redis-server-" + name + ".log");
         }
-        Thread.sleep(50);
-      }
+        try (RedisClient c = client("default", password)) {
+          return "PONG".equals(c.ping());
+        }
+      });
+    } catch (RuntimeException | AssertionError e) {
+      close();
+      throw e;
     }
   }
 
@@ -87,9 +99,19 @@ final class OwnRedis implements AutoCloseable {
         .clientConfig(config.build()).build();
   }
 
+  /** Kills the server (SIGKILL: no shutdown, no final fsync) and waits for it to exit. */
+  void kill() {
+    server.destroyForcibly();
+    awaitExit();
+  }
+
   /** Stops the server (SIGTERM) and waits for it to exit; {@link #restart} starts it again. */
   void stop() {
     server.destroy();
+    awaitExit();
+  }
+
+  private void awaitExit() {
     try {
       server.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -1,9 +1,11 @@
 package dev.batcher.redis;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
-import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
@@ -27,14 +29,9 @@ class UnsupportedClientsIT {
         "--cluster-config-file", "target/nodes-" + System.nanoTime() + ".conf")) {
       try (RedisClient admin = server.client("default", null)) {
         admin.sendCommand(Protocol.Command.CLUSTER, "ADDSLOTSRANGE", "0", "16383");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!new String((byte[]) admin.sendCommand(Protocol.Command.CLUSTER, "INFO"),
-            java.nio.charset.StandardCharsets.UTF_8).contains("cluster_state:ok")) {
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("the one-node cluster did not become ok");
-          }
-          Thread.sleep(50);
-        }
+        await("the one-node cluster's state ok").atMost(10, SECONDS)
+            .until(() -> new String((byte[]) admin.sendCommand(Protocol.Command.CLUSTER, "INFO"),
+                StandardCharsets.UTF_8).contains("cluster_state:ok"));
       }
       try (JedisCluster cluster = new JedisCluster(new HostAndPort("127.0.0.1", server.port))) {
         assertThatThrownBy(() -> RedisSink.<String>builder(cluster, (p, s) -> p.set(s, s))
